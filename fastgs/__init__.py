@@ -1,0 +1,27 @@
+"""fastgs: group-sparse linear models by implicit regularization.
+
+Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``
+(Li, Nguyen, Hegde, Wong, ICLR 2023), stopped early, with whole iteration
+loops compiled by Numba.
+
+Main entry points: :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
+kernels for your own Numba code live in :mod:`fastgs.kernels`.
+"""
+
+from .groups import Groups, make_groups
+from .path import dglnn_path, dlnn_path
+from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Groups",
+    "make_groups",
+    "dglnn_path",
+    "dlnn_path",
+    "DGLNNPath",
+    "DLNNPath",
+    "Status",
+    "DivergenceWarning",
+    "__version__",
+]

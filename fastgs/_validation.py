@@ -1,0 +1,256 @@
+"""Input validation and canonicalization at the Python boundary.
+
+Everything a kernel receives is checked here first: dtypes (float32 or
+float64), C order for dense X, CSR/CSC index arrays in range, finite values.
+At most one canonicalizing copy of X is made (F-order -> C order, or a sparse
+format other than CSR/CSC -> CSR); the caller's arrays are never written to.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like"]
+
+
+class Design:
+    """X made canonical for the kernels.
+
+    Attributes
+    ----------
+    kind : {"dense", "csr", "csc"}
+    arrays : the object handed to compiled code: the 2-D C-ordered array
+        (dense), ``(data, indices, indptr)`` (CSR) or
+        ``(data, indices, indptr, n_rows)`` (CSC).
+    shape : (n, p) ; dtype : float32 or float64
+    """
+
+    __slots__ = ("kind", "arrays", "shape", "dtype")
+
+    def __init__(self, kind, arrays, shape, dtype):
+        self.kind = kind
+        self.arrays = arrays
+        self.shape = shape
+        self.dtype = dtype
+
+    def column_means(self) -> np.ndarray:
+        """Mean of each column, (p,) in the design's dtype (sums in float64)."""
+        n, p = self.shape
+        if self.kind == "dense":
+            return self.arrays.mean(axis=0, dtype=np.float64).astype(self.dtype)
+        data, indices, indptr = self.arrays[:3]
+        nnz = int(indptr[-1])
+        if self.kind == "csr":
+            cols = indices[:nnz]
+        else:
+            cols = np.repeat(np.arange(p), np.diff(indptr))
+        sums = np.bincount(cols, weights=data[:nnz].astype(np.float64), minlength=p)
+        return (sums / n).astype(self.dtype)
+
+
+def _type_name(x) -> str:
+    return type(x).__name__
+
+
+def _float_dtype(dtype, name: str) -> np.dtype:
+    dtype = np.dtype(dtype)
+    if dtype in (np.float32, np.float64):
+        return dtype
+    if dtype.kind in "iub":
+        return np.dtype(np.float64)
+    if dtype.kind == "f":  # float16, longdouble
+        return np.dtype(np.float64)
+    if dtype.kind == "c":
+        raise TypeError(f"{name} has complex dtype {dtype}; fastgs fits real-valued data only.")
+    raise TypeError(
+        f"{name} has dtype {dtype}; expected numeric (float, int or bool) data, "
+        "not strings or objects."
+    )
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    if not np.all(np.isfinite(values)):
+        bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+        what = "NaN" if np.isnan(values).any() else "infinite"
+        raise ValueError(f"{name} contains {bad} non-finite value(s) ({what}); remove or impute them.")
+
+
+def _as_numeric_array(X, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(X)
+    except Exception as err:  # ragged lists etc.
+        raise ValueError(f"{name} could not be converted to an array: {err}") from None
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name} has dtype object with non-numeric entries; expected numeric data."
+            ) from None
+    return arr
+
+
+def check_design(X, name: str = "X", dtype=None) -> Design:
+    """Validate X and return its canonical :class:`Design`.
+
+    Dense X: 2-D, numeric, finite; float32 kept, other numeric types cast to
+    float64 (or to ``dtype`` when given); copied only if not C-contiguous or
+    if a cast is needed.  Sparse X: CSR and CSC used as they are (index
+    arrays checked for range and consistency, never modified), other formats
+    converted to CSR once.
+    """
+    if sp.issparse(X):
+        fmt = X.format
+        if fmt not in ("csr", "csc"):
+            X = X.tocsr()
+            fmt = "csr"
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got {X.ndim}-D.")
+        n, p = X.shape
+        if n == 0 or p == 0:
+            raise ValueError(f"{name} is empty (shape {X.shape}); need at least one sample and one feature.")
+        target = _float_dtype(X.dtype, name) if dtype is None else np.dtype(dtype)
+        data = np.ascontiguousarray(X.data, dtype=target)
+        indices = np.ascontiguousarray(X.indices)
+        indptr = np.ascontiguousarray(X.indptr)
+        if indices.dtype not in (np.int32, np.int64):
+            indices = indices.astype(np.int64)
+        if indptr.dtype != indices.dtype:
+            indptr = indptr.astype(indices.dtype)
+        major, minor = (n, p) if fmt == "csr" else (p, n)
+        if indptr.shape != (major + 1,) or indptr[0] != 0 or indptr[-1] > data.size:
+            raise ValueError(f"{name}: malformed sparse matrix (indptr inconsistent with its shape).")
+        if np.any(np.diff(indptr) < 0):
+            raise ValueError(f"{name}: malformed sparse matrix (indptr is not non-decreasing).")
+        nnz = int(indptr[-1])
+        if indices.size < nnz:
+            raise ValueError(f"{name}: malformed sparse matrix (fewer indices than indptr says).")
+        if nnz:
+            used = indices[:nnz]
+            lo, hi = int(used.min()), int(used.max())
+            if lo < 0 or hi >= minor:
+                raise ValueError(
+                    f"{name}: malformed sparse matrix (index {lo if lo < 0 else hi} out of range "
+                    f"[0, {minor}))."
+                )
+        _check_finite(data[:nnz], name)
+        if fmt == "csr":
+            arrays = (data, indices, indptr)
+        else:
+            arrays = (data, indices, indptr, np.int64(n))
+        return Design(fmt, arrays, (n, p), target)
+
+    if isinstance(X, (str, bytes)) or X is None or isinstance(X, numbers.Number):
+        raise TypeError(f"{name} must be a 2-D array or sparse matrix, got {_type_name(X)}.")
+    arr = _as_numeric_array(X, name)
+    if arr.ndim != 2:
+        hint = " (reshape a single feature with X.reshape(-1, 1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D, got {arr.ndim}-D with shape {arr.shape}{hint}.")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); need at least one sample and one feature.")
+    target = _float_dtype(arr.dtype, name) if dtype is None else np.dtype(dtype)
+    if arr.dtype != target and arr.dtype.kind == "f":
+        _check_finite(arr, name)
+    out = np.ascontiguousarray(arr, dtype=target)
+    _check_finite(out, name)
+    return Design("dense", out, out.shape, target)
+
+
+def check_target(y, n_samples: int, dtype, name: str = "y") -> np.ndarray:
+    """Validate y: numeric, finite, shape (n,) (or (n, 1), with a warning)."""
+    if y is None:
+        raise ValueError(f"{name} is required.")
+    if sp.issparse(y):
+        raise TypeError(f"{name} must be a dense 1-D array, not a sparse matrix.")
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-D numeric array, got a string.")
+    arr = _as_numeric_array(y, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        warnings.warn(
+            f"{name} has shape {arr.shape}; a 1-D array was expected, so it is raveled.",
+            UserWarning,
+            stacklevel=3,
+        )
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D (one target per sample), got shape {arr.shape}; "
+            "fastgs fits a single target."
+        )
+    _float_dtype(arr.dtype, name)
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} entries but X has {n_samples} samples; they must match."
+        )
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    _check_finite(out, name)
+    return out
+
+
+def check_scalar(value, name: str, *, low=None, high=None, low_inclusive=False, integer=False):
+    """A real (or integer) scalar in an open/closed range, with a clear error."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        kind = "an integer" if integer else "a real number"
+        raise TypeError(f"{name} must be {kind}, got {value!r} ({_type_name(value)}).")
+    if integer and not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}, got {value!r}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}.")
+    return int(value) if integer else float(value)
+
+
+def empty_design_like(design: Design, n_rows: int = 0):
+    """The compiled-code arrays of a 0-row design of the same kind and types."""
+    p = design.shape[1]
+    if design.kind == "dense":
+        return np.empty((0, p), dtype=design.dtype)
+    data, indices, indptr = design.arrays[:3]
+    if design.kind == "csr":
+        return (np.empty(0, data.dtype), np.empty(0, indices.dtype), np.zeros(1, indptr.dtype))
+    return (np.empty(0, data.dtype), np.empty(0, indices.dtype), np.zeros(p + 1, indptr.dtype), np.int64(0))
+
+
+def match_design(X_val, design: Design, name: str = "X_val") -> Design:
+    """Validate a second matrix (validation set) and convert it to ``design``'s kind.
+
+    A validation matrix is usually small; converting it to the training
+    storage and index dtype keeps one compiled specialization per fit.
+    """
+    val = check_design(X_val, name, dtype=design.dtype)
+    if val.shape[1] != design.shape[1]:
+        raise ValueError(
+            f"{name} has {val.shape[1]} features but X has {design.shape[1]}; they must match."
+        )
+    if val.kind == design.kind and (
+        design.kind == "dense" or val.arrays[1].dtype == design.arrays[1].dtype
+    ):
+        return val
+    if design.kind == "dense":
+        mat = _to_scipy(val).toarray()
+        return Design("dense", np.ascontiguousarray(mat, dtype=design.dtype), mat.shape, design.dtype)
+    mat = _to_scipy(val) if val.kind != "dense" else sp.csr_matrix(val.arrays)
+    mat = mat.asformat(design.kind)
+    idx_dtype = design.arrays[1].dtype
+    data = np.ascontiguousarray(mat.data, dtype=design.dtype)
+    indices = mat.indices.astype(idx_dtype)
+    indptr = mat.indptr.astype(idx_dtype)
+    n = mat.shape[0]
+    arrays = (data, indices, indptr) if design.kind == "csr" else (data, indices, indptr, np.int64(n))
+    return Design(design.kind, arrays, mat.shape, design.dtype)
+
+
+def _to_scipy(design: Design):
+    if design.kind == "dense":
+        return design.arrays
+    data, indices, indptr = design.arrays[:3]
+    cls = sp.csr_matrix if design.kind == "csr" else sp.csc_matrix
+    return cls((data, indices, indptr), shape=design.shape)

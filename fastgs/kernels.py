@@ -1,0 +1,417 @@
+"""Numba kernels: the numerical core of fastgs, usable from your own ``@njit`` code.
+
+Everything here is a plain ``numba.njit`` function on tidy arrays (no SciPy
+objects, no scikit-learn).  Kernels do **no bounds or shape checks**: the
+caller guarantees shapes, C-contiguity and index ranges.  ``fastgs`` itself
+validates everything once at the Python boundary (``fastgs.groups``,
+``fastgs.path``) before calling in.
+
+Kernels are dtype-generic: float32 in gives float32 arithmetic and results,
+float64 gives float64.  Arrays written in place are listed as *out*.
+
+Kernels that touch X
+--------------------
+``residual_gradient_dense(X, y, w, r, g)``
+    r = y - X w and g = X^T r (unscaled), one sweep over the rows of a
+    C-ordered X.
+``residual_gradient_csr(data, indices, indptr, y, w, r, g)``
+    the same for a CSR matrix (one sweep over the rows).
+``residual_gradient_csc(data, indices, indptr, y, w, r, g)``
+    the same for a CSC matrix (two sweeps: scatter r, then gather g).
+``residual_dense / residual_csr / residual_csc``
+    r = y - X w only (validation loss).
+``residual_gradient(design, y, w, r, g)`` and ``residual(design, y, w, r)``
+    storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
+    3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
+    ``(data, indices, indptr, n_rows)`` (CSC).  The choice is made at compile
+    time from the types, so solvers are written once for every storage.
+
+Kernels over groups (CSR-encoded ``group_ptr`` (L+1,), ``group_idx`` (p,))
+--------------------------------------------------------------------------
+``group_norms``, ``group_inner``, ``normalize_groups``,
+``expand_group_weights``, ``weight_normalized_direction_step``,
+``constant_direction_step``, ``magnitude_step``.
+
+Example (inside your own njit code)::
+
+    from fastgs.kernels import residual_gradient_dense
+
+    @numba.njit
+    def my_loss_and_grad(X, y, w, r, g):
+        residual_gradient_dense(X, y, w, r, g)
+        return 0.5 * (r @ r) / X.shape[0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.extending import overload
+
+from ._jit import jit
+
+__all__ = [
+    "residual_gradient_dense",
+    "residual_gradient_csr",
+    "residual_gradient_csc",
+    "residual_dense",
+    "residual_csr",
+    "residual_csc",
+    "residual_gradient",
+    "residual",
+    "group_norms",
+    "group_inner",
+    "normalize_groups",
+    "expand_group_weights",
+    "weight_normalized_direction_step",
+    "constant_direction_step",
+    "magnitude_step",
+    "STATUS_OK",
+    "STATUS_NONFINITE",
+    "STATUS_U_NONPOSITIVE",
+]
+
+#: Status codes returned by kernels and solvers.
+STATUS_OK = 0
+STATUS_NONFINITE = 1
+STATUS_U_NONPOSITIVE = 2
+
+# Rows handled per block in the dense sweep: each block's rows are read once
+# for the dot products with w and again (from cache) for the update of g, so
+# X streams from memory once per iteration.
+_ROW_BLOCK = 4
+
+
+# --------------------------------------------------------------------------
+# Kernels that touch X
+# --------------------------------------------------------------------------
+
+
+@jit
+def residual_gradient_dense(X, y, w, r, g):
+    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for dense C-ordered X.
+
+    Parameters
+    ----------
+    X : (n, p) float32/float64, C-contiguous
+    y : (n,) same dtype
+    w : (p,) same dtype
+    r : (n,) out, residual
+    g : (p,) out, unscaled correlation ``X.T @ r``
+
+    One pass over X: rows are processed four at a time (four dot products
+    with ``w``, then one update of ``g`` from the same rows while they are in
+    cache).
+    """
+    n, p = X.shape
+    for j in range(p):
+        g[j] = 0
+    zero = X.dtype.type(0)
+    i = 0
+    while i + _ROW_BLOCK <= n:
+        x0 = X[i]
+        x1 = X[i + 1]
+        x2 = X[i + 2]
+        x3 = X[i + 3]
+        s0 = zero
+        s1 = zero
+        s2 = zero
+        s3 = zero
+        for j in range(p):
+            wj = w[j]
+            s0 += x0[j] * wj
+            s1 += x1[j] * wj
+            s2 += x2[j] * wj
+            s3 += x3[j] * wj
+        r0 = y[i] - s0
+        r1 = y[i + 1] - s1
+        r2 = y[i + 2] - s2
+        r3 = y[i + 3] - s3
+        r[i] = r0
+        r[i + 1] = r1
+        r[i + 2] = r2
+        r[i + 3] = r3
+        for j in range(p):
+            g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+        i += _ROW_BLOCK
+    while i < n:
+        xi = X[i]
+        s = zero
+        for j in range(p):
+            s += xi[j] * w[j]
+        ri = y[i] - s
+        r[i] = ri
+        for j in range(p):
+            g[j] += ri * xi[j]
+        i += 1
+
+
+@jit
+def residual_gradient_csr(data, indices, indptr, y, w, r, g):
+    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for CSR X, one row sweep.
+
+    Parameters
+    ----------
+    data : (nnz,) float32/float64
+    indices : (nnz,) int32/int64, column indices, each in [0, p)
+    indptr : (n + 1,) int32/int64
+    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+
+    Duplicate entries are summed (as SciPy does); unsorted indices are fine.
+    """
+    n = indptr.shape[0] - 1
+    for j in range(g.shape[0]):
+        g[j] = 0
+    zero = data.dtype.type(0)
+    for i in range(n):
+        start = indptr[i]
+        stop = indptr[i + 1]
+        s = zero
+        for k in range(start, stop):
+            # unsigned index: no negative-index wraparound branch in the gather
+            s += data[k] * w[np.uint64(indices[k])]
+        ri = y[i] - s
+        r[i] = ri
+        for k in range(start, stop):
+            g[np.uint64(indices[k])] += data[k] * ri
+
+
+@jit
+def residual_gradient_csc(data, indices, indptr, y, w, r, g):
+    """``r = y - X @ w`` and ``g = X.T @ r`` for CSC X (two column sweeps).
+
+    Parameters
+    ----------
+    data : (nnz,) float32/float64
+    indices : (nnz,) int32/int64, row indices, each in [0, n)
+    indptr : (p + 1,) int32/int64
+    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+    """
+    residual_csc(data, indices, indptr, y, w, r)
+    p = indptr.shape[0] - 1
+    zero = data.dtype.type(0)
+    for j in range(p):
+        s = zero
+        for k in range(indptr[j], indptr[j + 1]):
+            s += data[k] * r[np.uint64(indices[k])]
+        g[j] = s
+
+
+@jit
+def residual_dense(X, y, w, r):
+    """``r = y - X @ w`` for dense C-ordered X (n, p); r (n,) out."""
+    n, p = X.shape
+    zero = X.dtype.type(0)
+    for i in range(n):
+        xi = X[i]
+        s = zero
+        for j in range(p):
+            s += xi[j] * w[j]
+        r[i] = y[i] - s
+
+
+@jit
+def residual_csr(data, indices, indptr, y, w, r):
+    """``r = y - X @ w`` for CSR X; r (n,) out."""
+    n = indptr.shape[0] - 1
+    zero = data.dtype.type(0)
+    for i in range(n):
+        s = zero
+        for k in range(indptr[i], indptr[i + 1]):
+            s += data[k] * w[np.uint64(indices[k])]
+        r[i] = y[i] - s
+
+
+@jit
+def residual_csc(data, indices, indptr, y, w, r):
+    """``r = y - X @ w`` for CSC X (a scatter over columns); r (n,) out."""
+    for i in range(r.shape[0]):
+        r[i] = y[i]
+    p = indptr.shape[0] - 1
+    for j in range(p):
+        wj = w[j]
+        if wj != 0:
+            for k in range(indptr[j], indptr[j + 1]):
+                r[np.uint64(indices[k])] -= data[k] * wj
+
+
+def residual_gradient(design, y, w, r, g):  # pragma: no cover - replaced in compiled code
+    """Storage-generic fused residual and gradient (compiled code only)."""
+    raise NotImplementedError("residual_gradient is only callable from compiled (njit) code")
+
+
+def residual(design, y, w, r):  # pragma: no cover - replaced in compiled code
+    """Storage-generic residual (compiled code only)."""
+    raise NotImplementedError("residual is only callable from compiled (njit) code")
+
+
+def _design_kind(design):
+    if isinstance(design, types.Array) and design.ndim == 2:
+        return "dense"
+    if isinstance(design, types.BaseTuple) and len(design) == 3:
+        return "csr"
+    if isinstance(design, types.BaseTuple) and len(design) == 4:
+        return "csc"
+    return None
+
+
+@overload(residual_gradient)
+def _residual_gradient_overload(design, y, w, r, g):
+    kind = _design_kind(design)
+    if kind == "dense":
+        return lambda design, y, w, r, g: residual_gradient_dense(design, y, w, r, g)
+    if kind == "csr":
+        return lambda design, y, w, r, g: residual_gradient_csr(
+            design[0], design[1], design[2], y, w, r, g
+        )
+    if kind == "csc":
+        return lambda design, y, w, r, g: residual_gradient_csc(
+            design[0], design[1], design[2], y, w, r, g
+        )
+    return None
+
+
+@overload(residual)
+def _residual_overload(design, y, w, r):
+    kind = _design_kind(design)
+    if kind == "dense":
+        return lambda design, y, w, r: residual_dense(design, y, w, r)
+    if kind == "csr":
+        return lambda design, y, w, r: residual_csr(design[0], design[1], design[2], y, w, r)
+    if kind == "csc":
+        return lambda design, y, w, r: residual_csc(design[0], design[1], design[2], y, w, r)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Kernels over groups
+# --------------------------------------------------------------------------
+
+
+@jit
+def group_norms(v, group_ptr, group_idx, out):
+    """``out[l] = ||v[G_l]||_2`` for each group; v (p,), out (L,) out."""
+    L = group_ptr.shape[0] - 1
+    zero = v.dtype.type(0)
+    for l in range(L):
+        s = zero
+        for k in range(group_ptr[l], group_ptr[l + 1]):
+            x = v[np.uint64(group_idx[k])]
+            s += x * x
+        out[l] = np.sqrt(s)
+
+
+@jit
+def group_inner(v, g, group_ptr, group_idx, out):
+    """``out[l] = <v[G_l], g[G_l]>`` for each group; v, g (p,), out (L,) out."""
+    L = group_ptr.shape[0] - 1
+    zero = v.dtype.type(0)
+    for l in range(L):
+        s = zero
+        for k in range(group_ptr[l], group_ptr[l + 1]):
+            j = np.uint64(group_idx[k])
+            s += v[j] * g[j]
+        out[l] = s
+
+
+@jit
+def normalize_groups(z, group_ptr, group_idx):
+    """Scale each group of ``z`` (p,) to unit norm, in place.
+
+    A group with zero norm is left unchanged.  Returns nothing.
+    """
+    L = group_ptr.shape[0] - 1
+    zero = z.dtype.type(0)
+    for l in range(L):
+        start = group_ptr[l]
+        stop = group_ptr[l + 1]
+        s = zero
+        for k in range(start, stop):
+            x = z[np.uint64(group_idx[k])]
+            s += x * x
+        if s > 0:
+            inv = 1 / np.sqrt(s)
+            for k in range(start, stop):
+                z[np.uint64(group_idx[k])] *= inv
+
+
+@jit
+def expand_group_weights(u, v, group_ptr, group_idx, w):
+    """``w[G_l] = u[l]**2 * v[G_l]``; u (L,), v (p,), w (p,) out."""
+    L = group_ptr.shape[0] - 1
+    for l in range(L):
+        u2 = u[l] * u[l]
+        for k in range(group_ptr[l], group_ptr[l + 1]):
+            j = np.uint64(group_idx[k])
+            w[j] = u2 * v[j]
+
+
+@jit
+def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
+    """Algorithm 1 direction step (ALGORITHMS.md §2), in place on v.
+
+    With step ``eta_l = 1/u_l**4`` the new direction is ``z_l / ||z_l||`` with
+    ``z_l = u_l**2 v_l + g_l`` (the same direction as ``v_l - eta_l grad_v``,
+    without the overflow of ``1/u_l**4``).  A group with ``||z_l|| = 0``
+    keeps its direction.  u (L,), v (p,) in/out, g (p,) = X^T r / n.
+    """
+    L = group_ptr.shape[0] - 1
+    zero = v.dtype.type(0)
+    for l in range(L):
+        start = group_ptr[l]
+        stop = group_ptr[l + 1]
+        u2 = u[l] * u[l]
+        s = zero
+        for k in range(start, stop):
+            j = np.uint64(group_idx[k])
+            z = u2 * v[j] + g[j]
+            s += z * z
+        if s > 0:
+            inv = 1 / np.sqrt(s)
+            for k in range(start, stop):
+                j = np.uint64(group_idx[k])
+                v[j] = (u2 * v[j] + g[j]) * inv
+
+
+@jit
+def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
+    """Algorithm 2 direction step, in place on v (ALGORITHMS.md §3).
+
+    ``z_l = v_l + eta * u_l**2 * g_l``, ``v_l = z_l / ||z_l||`` (kept when
+    ``||z_l|| = 0``).  u (L,), v (p,) in/out, g (p,) = X^T r / n, eta scalar.
+    """
+    L = group_ptr.shape[0] - 1
+    zero = v.dtype.type(0)
+    for l in range(L):
+        start = group_ptr[l]
+        stop = group_ptr[l + 1]
+        c = eta * u[l] * u[l]
+        s = zero
+        for k in range(start, stop):
+            j = np.uint64(group_idx[k])
+            z = v[j] + c * g[j]
+            s += z * z
+        if s > 0:
+            inv = 1 / np.sqrt(s)
+            for k in range(start, stop):
+                j = np.uint64(group_idx[k])
+                v[j] = (v[j] + c * g[j]) * inv
+
+
+@jit
+def magnitude_step(u, vg, gamma):
+    """Magnitude step ``u_l <- u_l * (1 + 2 gamma vg_l)``, in place on u.
+
+    u (L,) in/out; vg (L,) the inner products ``<v_l, g_l>`` (see
+    :func:`group_inner`) with g = X^T r / n; gamma scalar.  Returns
+    ``STATUS_OK``, or ``STATUS_U_NONPOSITIVE`` if some ``u_l`` would reach or
+    cross zero, in which case u is left unchanged.
+    """
+    L = u.shape[0]
+    two_gamma = 2 * gamma
+    for l in range(L):
+        if not (1 + two_gamma * vg[l] > 0):
+            return STATUS_U_NONPOSITIVE
+    for l in range(L):
+        u[l] = u[l] * (1 + two_gamma * vg[l])
+    return STATUS_OK

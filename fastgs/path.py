@@ -1,0 +1,379 @@
+"""The path API: :func:`dglnn_path` and :func:`dlnn_path`.
+
+Validates inputs once, makes them canonical (see :mod:`fastgs._validation`),
+chooses step sizes, allocates the record buffers and calls one compiled
+solver (:mod:`fastgs.solvers`) for the whole run.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import solvers
+from ._validation import (
+    Design,
+    check_design,
+    check_scalar,
+    check_target,
+    empty_design_like,
+    match_design,
+)
+from .groups import Groups, make_groups
+from .kernels import STATUS_OK, group_norms
+from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
+
+__all__ = ["dglnn_path", "dlnn_path", "DEFAULT_MAX_ITER"]
+
+DEFAULT_MAX_ITER = 2000
+#: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (ALGORITHMS.md §6)
+DEFAULT_KAPPA = 0.05
+#: Algorithm 2's constant direction step eta = ETA_FACTOR / a_max^2
+DEFAULT_ETA_FACTOR = 0.5
+#: tolerance of the switch rules (the paper's tau)
+DEFAULT_TAU = 5e-3
+
+_ALGORITHMS = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
+_SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
+
+
+class _Problem:
+    """Canonical training (and validation) data shared by the path functions."""
+
+    def __init__(self, X, y, X_val, y_val, fit_intercept):
+        if not isinstance(fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+        self.design: Design = check_design(X, "X")
+        n, p = self.design.shape
+        dtype = self.design.dtype
+        y = check_target(y, n, dtype, "y")
+        self.center = bool(fit_intercept)
+        if self.center:
+            self.x_offset = self.design.column_means()
+            self.y_offset = float(np.mean(y, dtype=np.float64))
+            y = (y - dtype.type(self.y_offset)).astype(dtype)
+        else:
+            self.x_offset = np.zeros(p, dtype=dtype)
+            self.y_offset = 0.0
+        self.y = y
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together (or neither).")
+        if X_val is not None:
+            val = match_design(X_val, self.design, "X_val")
+            yv = check_target(y_val, val.shape[0], dtype, "y_val")
+            if self.center:
+                yv = (yv - dtype.type(self.y_offset)).astype(dtype)
+            self.val_arrays = val.arrays
+            self.y_val = yv
+            self.has_val = True
+        else:
+            self.val_arrays = empty_design_like(self.design)
+            self.y_val = np.empty(0, dtype=dtype)
+            self.has_val = False
+
+    @property
+    def dtype(self):
+        return self.design.dtype
+
+    def correlation(self) -> np.ndarray:
+        """``X_c^T y_c / n`` (p,), one compiled pass over X."""
+        n, p = self.design.shape
+        g = np.empty(p, dtype=self.dtype)
+        r = np.empty(n, dtype=self.dtype)
+        solvers.loss_and_gradient(
+            self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.x_offset, self.center
+        )
+        return g
+
+    def intercepts(self, coefs: np.ndarray) -> np.ndarray:
+        if not self.center:
+            return np.zeros(coefs.shape[0], dtype=self.dtype)
+        return (self.y_offset - coefs.astype(np.float64) @ self.x_offset.astype(np.float64)).astype(
+            self.dtype
+        )
+
+
+def _record_slots(max_iter: int, record_every: int) -> int:
+    # records at multiples of record_every, the last iteration, and one spare
+    # slot for the last good iterate of a run that stops early
+    return max_iter // record_every + 2
+
+
+def _check_step(value, name: str):
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"{name} must be 'auto' or a positive number, got {value!r}.")
+        return None
+    return check_scalar(value, name, low=0.0)
+
+
+def _check_common(alpha, max_iter, record_every):
+    alpha = check_scalar(alpha, "alpha", low=0.0)
+    max_iter = check_scalar(max_iter, "max_iter", low=1, low_inclusive=True, integer=True)
+    record_every = check_scalar(record_every, "record_every", low=1, low_inclusive=True, integer=True)
+    return alpha, max_iter, record_every
+
+
+def _status(code, status_iter, last_iter, step) -> Status:
+    if code == STATUS_OK:
+        return Status(code, -1, last_iter, step)
+    return Status(code, status_iter, last_iter, step)
+
+
+def _warn_if_diverged(status: Status, func: str) -> None:
+    if not status.ok:
+        warnings.warn(f"{func}: {status.message}", DivergenceWarning, stacklevel=3)
+
+
+def dglnn_path(
+    X,
+    y,
+    groups=None,
+    *,
+    algorithm="alg2",
+    update="simultaneous",
+    alpha=1e-6,
+    step_u="auto",
+    step_v="auto",
+    switch="auto",
+    tau=DEFAULT_TAU,
+    max_iter=DEFAULT_MAX_ITER,
+    record_every=1,
+    X_val=None,
+    y_val=None,
+    fit_intercept=False,
+    u0=None,
+    v0=None,
+) -> DGLNNPath:
+    """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
+
+    Parameters
+    ----------
+    X : (n, p) array (C or F order) or scipy.sparse matrix/array
+        float32 input gives float32 results; other numeric types use float64.
+        Sparse X is never densified.
+    y : (n,) array
+    groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
+    algorithm : {"alg1", "alg2", "gd"}
+        "alg1": weight normalization with the direction step ``1/u^4``
+        (ALGORITHMS.md §2); "alg2": the same until the switch, then the
+        constant direction step ``step_v`` (§3); "gd": plain gradient descent
+        from a balanced start (§4).
+    update : {"simultaneous", "sequential"}
+        "sequential" recomputes the gradient before the magnitude step, as in
+        the paper's box (two passes over X per iteration); "simultaneous" uses
+        one pass.
+    alpha : float > 0, initial magnitude ``u(0)``
+    step_u : "auto" or float > 0
+        Magnitude step gamma; "auto" is ``0.05 / max_l ||X_l^T y / n||``.
+    step_v : "auto" or float > 0
+        Algorithm 2's constant direction step eta ("auto": ``0.5 / a_max^2``);
+        for "gd" the direction step (default: ``step_u``).
+    switch : "auto", "paper" or int
+        Algorithm 2's switch: "paper" fires when ``max_l |du_l|/u_l < tau``
+        over all groups; "auto" (default) applies the same test to the groups
+        that carry the model (``u_l^2 >= 1%`` of the largest) and so also fires
+        at moderate noise; an int switches at that iteration.
+    tau : float > 0, tolerance of the switch rules
+    max_iter : int >= 1, number of iterations (passes over X)
+    record_every : int >= 1, record every k-th iterate (and the last)
+    X_val, y_val : optional validation set; its loss is evaluated at every
+        iteration inside the compiled loop and the best iterate is kept
+    fit_intercept : bool, fit an intercept by (implicit) centering
+    u0, v0 : optional warm start, (L,) positive magnitudes and (p,) directions
+        (each group of ``v0`` is normalized; for "gd" it is used as is)
+
+    Returns
+    -------
+    DGLNNPath
+        ``iterations``, ``coefs`` (k, p), ``u`` (k, L), ``train_loss``,
+        ``val_loss``, ``best_iter``, ``best_coef``, ``switch_iter``, ``status``...
+        A diverging run stops, warns (:class:`fastgs.DivergenceWarning`) and
+        returns the last good iterate.
+    """
+    if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {sorted(_ALGORITHMS)}, got {algorithm!r}.")
+    if update not in ("simultaneous", "sequential"):
+        raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
+    alpha, max_iter, record_every = _check_common(alpha, max_iter, record_every)
+    gamma = _check_step(step_u, "step_u")
+    eta = _check_step(step_v, "step_v")
+    tau = check_scalar(tau, "tau", low=0.0)
+    switch_at = -1
+    if isinstance(switch, str):
+        if switch not in _SWITCH_RULES:
+            raise ValueError(f"switch must be 'auto', 'paper' or an iteration number, got {switch!r}.")
+        switch_rule = _SWITCH_RULES[switch]
+    else:
+        switch_at = check_scalar(switch, "switch", low=0, low_inclusive=True, integer=True)
+        switch_rule = solvers.SWITCH_AT
+
+    prob = _Problem(X, y, X_val, y_val, fit_intercept)
+    n, p = prob.design.shape
+    grp: Groups = make_groups(groups, p)
+    L = grp.n_groups
+    dtype = prob.dtype
+
+    g0 = prob.correlation()
+    norms = np.empty(L, dtype=dtype)
+    group_norms(g0, grp.group_ptr, grp.group_idx, norms)
+    a_max = float(norms.max())
+    scale = a_max if a_max > 0 else 1.0
+    if gamma is None:
+        gamma = DEFAULT_KAPPA / scale
+    if eta is None:
+        eta = gamma if algorithm == "gd" else DEFAULT_ETA_FACTOR / scale**2
+
+    u, v = _initial_uv(u0, v0, alpha, grp, g0, norms, algorithm, dtype)
+
+    k = _record_slots(max_iter, record_every)
+    rec_iter = np.empty(k, dtype=np.int64)
+    rec_w = np.empty((k, p), dtype=dtype)
+    rec_u = np.empty((k, L), dtype=dtype)
+    rec_train = np.empty(k, dtype=dtype)
+    rec_val = np.empty(k, dtype=dtype)
+    best_u = u.copy()
+    best_v = v.copy()
+    sequential = update == "sequential"
+    n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
+        prob.design.arrays, prob.y, prob.val_arrays, prob.y_val,
+        grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
+        _ALGORITHMS[algorithm], sequential, dtype.type(gamma), dtype.type(eta),
+        switch_rule, float(tau), switch_at, max_iter, record_every,
+        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+    )  # fmt: skip
+    coefs = rec_w[:n_rec]
+    last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
+    status = _status(code, status_iter, last_iter, gamma)
+    _warn_if_diverged(status, "dglnn_path")
+    best_coef = best_intercept = None
+    if prob.has_val and best_iter >= 0:
+        best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
+        best_intercept = float(prob.intercepts(best_coef[None, :])[0])
+    # passes over X: the start's X^T y, one per evaluated iterate, one more per
+    # sequential update
+    evaluated = (status_iter + 1) if code != STATUS_OK else max_iter + 1
+    n_passes = 1 + evaluated + (evaluated - 1 if sequential and algorithm != "gd" else 0)
+    return DGLNNPath(
+        iterations=rec_iter[:n_rec].copy(),
+        coefs=coefs.copy() if n_rec < k // 2 else coefs,
+        train_loss=rec_train[:n_rec].copy(),
+        val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
+        best_iter=int(best_iter) if prob.has_val and best_iter >= 0 else None,
+        best_coef=best_coef,
+        best_intercept=best_intercept,
+        intercepts=prob.intercepts(coefs),
+        status=status,
+        n_passes=int(n_passes),
+        u=rec_u[:n_rec].copy(),
+        switch_iter=int(switch_iter) if switch_iter >= 0 else None,
+        groups=grp,
+        step_u=float(gamma),
+        step_v=float(eta),
+        v=v,
+    )
+
+
+def _initial_uv(u0, v0, alpha, grp: Groups, g0, norms, algorithm, dtype):
+    L, p = grp.n_groups, grp.n_features
+    if u0 is None:
+        u = np.full(L, alpha, dtype=dtype)
+    else:
+        u = np.array(u0, dtype=dtype).ravel()
+        if u.shape != (L,):
+            raise ValueError(f"u0 must have one entry per group ({L}), got shape {np.shape(u0)}.")
+        if not np.all(np.isfinite(u)) or np.any(u <= 0):
+            raise ValueError("u0 must be finite and strictly positive.")
+    if v0 is not None:
+        v = np.array(v0, dtype=dtype).ravel()
+        if v.shape != (p,):
+            raise ValueError(f"v0 must have one entry per feature ({p}), got shape {np.shape(v0)}.")
+        if not np.all(np.isfinite(v)):
+            raise ValueError("v0 must be finite.")
+        if algorithm != "gd":
+            from .kernels import normalize_groups
+
+            normalize_groups(v, grp.group_ptr, grp.group_idx)
+        return u, v
+    sizes = grp.sizes
+    if algorithm == "gd":
+        # balanced start (ALGORITHMS.md §4): v_l ∝ X_l^T y / n, ||v_l||^2 = u_l^2 / 2
+        per_group = np.where(norms > 0, (u / np.sqrt(2)) / np.where(norms > 0, norms, 1), 0)
+        v = (g0 * per_group[grp.feature_group]).astype(dtype)
+        return u, v
+    v = (1.0 / np.sqrt(sizes))[grp.feature_group].astype(dtype)
+    return u, v
+
+
+def dlnn_path(
+    X,
+    y,
+    *,
+    depth=2,
+    alpha=1e-6,
+    step="auto",
+    max_iter=DEFAULT_MAX_ITER,
+    record_every=1,
+    X_val=None,
+    y_val=None,
+    fit_intercept=False,
+) -> DLNNPath:
+    """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
+
+    The baseline of Vaskevicius et al. (2019) (N = 2) and its depth-N variant
+    (Li et al., 2021); it ignores groups.  ``a(0) = b(0) = alpha``.
+
+    Parameters
+    ----------
+    depth : int >= 2
+    step : "auto" or float > 0.  "auto" is ``0.05 / a_max`` for depth 2 with
+        ``a_max = ||X^T y / n||_inf``, and ``0.05 / (N^2/4 * a_max^((2N-2)/N))``
+        for depth N (the same effective step on w near the solution).
+        Note that for N > 2 growth from a tiny ``alpha`` is very slow; use a
+        larger ``alpha`` (e.g. 1e-2).
+    Other parameters and the result as in :func:`dglnn_path`.
+    """
+    depth = check_scalar(depth, "depth", low=2, low_inclusive=True, integer=True)
+    alpha, max_iter, record_every = _check_common(alpha, max_iter, record_every)
+    gamma = _check_step(step, "step")
+    prob = _Problem(X, y, X_val, y_val, fit_intercept)
+    n, p = prob.design.shape
+    dtype = prob.dtype
+    if gamma is None:
+        a_max = float(np.max(np.abs(prob.correlation())))
+        a_max = a_max if a_max > 0 else 1.0
+        gamma = DEFAULT_KAPPA / ((depth**2 / 4.0) * a_max ** ((2.0 * depth - 2.0) / depth))
+    a = np.full(p, alpha, dtype=dtype)
+    b = np.full(p, alpha, dtype=dtype)
+    k = _record_slots(max_iter, record_every)
+    rec_iter = np.empty(k, dtype=np.int64)
+    rec_w = np.empty((k, p), dtype=dtype)
+    rec_train = np.empty(k, dtype=dtype)
+    rec_val = np.empty(k, dtype=dtype)
+    best_w = np.zeros(p, dtype=dtype)
+    n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
+        prob.design.arrays, prob.y, prob.val_arrays, prob.y_val, a, b, depth,
+        dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
+        rec_iter, rec_w, rec_train, rec_val, best_w,
+    )  # fmt: skip
+    coefs = rec_w[:n_rec]
+    last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
+    status = _status(code, status_iter, last_iter, gamma)
+    _warn_if_diverged(status, "dlnn_path")
+    has_best = prob.has_val and best_iter >= 0
+    evaluated = (status_iter + 1) if code != STATUS_OK else max_iter + 1
+    return DLNNPath(
+        iterations=rec_iter[:n_rec].copy(),
+        coefs=coefs.copy() if n_rec < k // 2 else coefs,
+        train_loss=rec_train[:n_rec].copy(),
+        val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
+        best_iter=int(best_iter) if has_best else None,
+        best_coef=best_w if has_best else None,
+        best_intercept=float(prob.intercepts(best_w[None, :])[0]) if has_best else None,
+        intercepts=prob.intercepts(coefs),
+        status=status,
+        n_passes=int(evaluated + (0 if step != "auto" else 1)),
+        depth=depth,
+        step=float(gamma),
+    )

@@ -1,0 +1,150 @@
+"""Result objects of the path functions, and how a run ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kernels import STATUS_NONFINITE, STATUS_OK, STATUS_U_NONPOSITIVE
+
+__all__ = ["Status", "DivergenceWarning", "DGLNNPath", "DLNNPath"]
+
+
+class DivergenceWarning(RuntimeWarning):
+    """A run stopped early because it diverged; the last good iterate was kept."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """How a run ended.
+
+    code : 0 ran to ``max_iter``; 1 non-finite values; 2 a magnitude (``u``,
+        or ``a``/``b`` for DLNN) would have reached or crossed zero.
+    iteration : the iteration at which the problem appeared (-1 if none).
+    last_good : the iteration of the iterate that was kept and returned.
+    """
+
+    code: int
+    iteration: int
+    last_good: int
+    step: float
+
+    @property
+    def ok(self) -> bool:
+        return self.code == STATUS_OK
+
+    @property
+    def name(self) -> str:
+        return {STATUS_OK: "max_iter", STATUS_NONFINITE: "nonfinite", STATUS_U_NONPOSITIVE: "u_crossed_zero"}[
+            self.code
+        ]
+
+    @property
+    def message(self) -> str:
+        if self.code == STATUS_OK:
+            return f"ran to max_iter ({self.last_good} iterations)"
+        if self.code == STATUS_NONFINITE:
+            what = f"non-finite values appeared at iteration {self.iteration}"
+        else:
+            what = (
+                f"a magnitude would have crossed zero at iteration {self.iteration} "
+                "(1 + 2*step*<v, g> <= 0)"
+            )
+        return (
+            f"diverged: {what}; returned the last good iterate (iteration {self.last_good}). "
+            f"Hint: lower the step size (it was {self.step:.3g}; try 'auto' or a value "
+            "10x smaller) or rescale X and y (e.g. standardize them)."
+        )
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _PathBase:
+    """Shared fields and helpers of :class:`DGLNNPath` and :class:`DLNNPath`."""
+
+    def __init__(self, iterations, coefs, train_loss, val_loss, best_iter, status,
+                 intercepts, best_coef, best_intercept, n_passes):  # fmt: skip
+        self.iterations = iterations
+        self.coefs = coefs
+        self.train_loss = train_loss
+        self.val_loss = val_loss
+        self.best_iter = best_iter
+        self.status = status
+        self.intercepts = intercepts
+        self.best_coef = best_coef
+        self.best_intercept = best_intercept
+        self.n_passes = n_passes
+
+    @property
+    def coef(self) -> np.ndarray:
+        """The last (good) iterate's coefficients, (p,)."""
+        return self.coefs[-1]
+
+    @property
+    def intercept(self) -> float:
+        return float(self.intercepts[-1])
+
+    def __len__(self) -> int:
+        return self.iterations.shape[0]
+
+    def _summary(self) -> str:
+        best = "" if self.best_iter is None else f", best_iter={self.best_iter}"
+        return (
+            f"n_records={len(self)}, last_iter={int(self.iterations[-1])}{best}, "
+            f"status={self.status.name!r}"
+        )
+
+
+class DGLNNPath(_PathBase):
+    """The iterates of a DGLNN run (:func:`fastgs.dglnn_path`).
+
+    Attributes
+    ----------
+    iterations : int64 (k,) recorded iteration numbers (0 = the start)
+    coefs : (k, p) coefficients ``w = u^2 v`` in X's dtype
+    u : (k, L) group magnitudes
+    train_loss : (k,) ``1/(2n) ||y - X w - b||^2``
+    val_loss : (k,) validation loss, or None without a validation set
+    best_iter : int or None, the iteration with the lowest validation loss
+        (tracked at every iteration, not only the recorded ones)
+    best_coef, best_intercept : the coefficients at ``best_iter`` (None
+        without a validation set)
+    intercepts : (k,) ``mean(y) - mean(X) @ w`` (zeros without intercept)
+    switch_iter : int or None, Algorithm 2's switch iteration
+    status : :class:`Status`
+    groups : :class:`fastgs.Groups`
+    step_u, step_v : the step sizes used
+    v : (p,) the final directions (for warm starts)
+    n_passes : number of passes over the training X
+    """
+
+    def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, **kw):
+        super().__init__(**kw)
+        self.u = u
+        self.switch_iter = switch_iter
+        self.groups = groups
+        self.step_u = step_u
+        self.step_v = step_v
+        self.v = v
+
+    def __repr__(self) -> str:
+        sw = "" if self.switch_iter is None else f", switch_iter={self.switch_iter}"
+        return f"DGLNNPath({self._summary()}{sw})"
+
+
+class DLNNPath(_PathBase):
+    """The iterates of a diagonal-linear-network run (:func:`fastgs.dlnn_path`).
+
+    Same fields as :class:`DGLNNPath` without ``u``/``groups``/``switch_iter``;
+    ``depth`` and ``step`` record the settings used.
+    """
+
+    def __init__(self, *, depth, step, **kw):
+        super().__init__(**kw)
+        self.depth = depth
+        self.step = step
+
+    def __repr__(self) -> str:
+        return f"DLNNPath(depth={self.depth}, {self._summary()})"

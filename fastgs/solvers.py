@@ -1,0 +1,352 @@
+"""Compiled solvers: each whole iteration loop is one Numba call.
+
+The loops are written once for every storage of X: ``design`` is a dense
+C-ordered array, a CSR 3-tuple or a CSC 4-tuple (see :mod:`fastgs.kernels`),
+and the storage-generic kernels pick the right sweep at compile time.
+
+Conventions shared by the solvers (ALGORITHMS.md §1):
+
+- loss ``1/(2n) ||y - X w||^2``, correlation ``g = X^T r / n``;
+- optional implicit centering (``center=True``): the model is fit to
+  ``y - mean(y)`` with the columns of X centered by ``x_offset`` without ever
+  forming the centered X (sparse X stays sparse);
+- iterate ``t`` is evaluated (residual, losses) at the start of pass ``t``;
+  recorded iterations are ``t % record_every == 0`` and the last one;
+- a non-finite value, or a ``u`` that would reach or cross zero, stops the
+  loop; the last good iterate is restored, recorded and returned with a
+  status code and the iteration where it happened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import jit
+from .kernels import (
+    STATUS_NONFINITE,
+    STATUS_OK,
+    STATUS_U_NONPOSITIVE,
+    constant_direction_step,
+    expand_group_weights,
+    group_inner,
+    magnitude_step,
+    residual,
+    residual_gradient,
+    weight_normalized_direction_step,
+)
+
+# algorithm codes
+ALG1 = 0  # weight normalization, eta = 1/u^4 throughout
+ALG2 = 1  # weight normalization, then a constant direction step after the switch
+GD = 2  # plain gradient descent on (u, v), no normalization
+
+# switch rules for ALG2
+SWITCH_PAPER = 1  # max over all groups of |du|/(u + eps) < tau
+SWITCH_AUTO = 2  # the same over the groups that carry the model (see _switch_criterion)
+SWITCH_AT = 3  # at a given iteration
+
+SWITCH_EPS = 1e-12
+# SWITCH_AUTO looks only at groups whose u^2 is at least this fraction of the
+# largest u^2: off-support groups keep growing at a noise-driven rate and would
+# otherwise keep the paper's rule from firing at moderate noise.
+SWITCH_ACTIVE_FRACTION = 1e-2
+
+
+@jit
+def _all_finite(x):
+    for i in range(x.shape[0]):
+        if not np.isfinite(x[i]):
+            return False
+    return True
+
+
+@jit
+def loss_and_gradient(design, y, w, r, g, x_offset, center):
+    """Training loss at w and ``g = X_c^T r / n`` (in g); r (n,) out.
+
+    With ``center`` the columns of X are centered by ``x_offset`` (p,)
+    implicitly: ``r = y - X w + <x_offset, w>`` and
+    ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
+    """
+    residual_gradient(design, y, w, r, g)
+    n = y.shape[0]
+    if center:
+        shift = np.dot(x_offset, w)
+        total = r.dtype.type(0)
+        for i in range(n):
+            r[i] += shift
+            total += r[i]
+        c = n * shift - total
+        for j in range(g.shape[0]):
+            g[j] += x_offset[j] * c
+    inv_n = g.dtype.type(1.0 / n)
+    for j in range(g.shape[0]):
+        g[j] *= inv_n
+    return 0.5 * np.dot(r, r) * inv_n
+
+
+@jit
+def residual_loss(design, y, w, r, x_offset, center):
+    """Loss ``1/(2m) ||y - X_c w||^2`` on m rows (validation), r (m,) out."""
+    residual(design, y, w, r)
+    m = y.shape[0]
+    if center:
+        shift = np.dot(x_offset, w)
+        for i in range(m):
+            r[i] += shift
+    return 0.5 * np.dot(r, r) / m
+
+
+@jit
+def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
+    rec_iter[k] = t
+    rec_w[k, :] = w
+    rec_train[k] = loss
+    rec_val[k] = val
+    return k + 1
+
+
+@jit
+def dglnn_solve(
+    design, y, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
+    algorithm, sequential, gamma, eta, switch_rule, tau, switch_at,
+    max_iter, record_every,
+    rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+):  # fmt: skip
+    """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
+
+    Parameters
+    ----------
+    design, y : training X (see module doc) and target (n,)
+    design_val, y_val : validation X and target (m,); m = 0 means none
+    group_ptr, group_idx : int64 group encoding
+    u : (L,) in/out, magnitudes; v : (p,) in/out, directions
+    x_offset : (p,) column means used when ``center``
+    algorithm : ALG1, ALG2 or GD ; sequential : recompute g before the u step
+    gamma : magnitude step ; eta : ALG2's constant direction step
+    switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
+    rec_* : record buffers (k,), (k, p), (k, L) ; best_u, best_v : out
+
+    Returns
+    -------
+    (n_records, status, status_iter, switch_iter, best_iter, best_val)
+    ``switch_iter`` and ``best_iter`` are -1 when they do not apply.
+    """
+    n = y.shape[0]
+    m = y_val.shape[0]
+    p = v.shape[0]
+    L = u.shape[0]
+    has_val = m > 0
+    w = np.empty(p, dtype=v.dtype)
+    r = np.empty(n, dtype=v.dtype)
+    g = np.empty(p, dtype=v.dtype)
+    r_val = np.empty(m, dtype=v.dtype)
+    vg = np.empty(L, dtype=v.dtype)
+    u_prev = u.copy()
+    v_prev = v.copy()
+
+    switched = algorithm == ALG2 and switch_rule == SWITCH_AT and switch_at <= 0
+    switch_iter = 0 if switched else -1
+    status = STATUS_OK
+    status_iter = -1
+    best_iter = -1
+    best_val = np.inf
+    k = 0
+    prev_loss = np.nan
+    prev_val = np.nan
+    prev_recorded = True
+    last_t = 0
+
+    expand_group_weights(u, v, group_ptr, group_idx, w)
+    for t in range(max_iter + 1):
+        loss = loss_and_gradient(design, y, w, r, g, x_offset, center)
+        val = np.nan
+        if has_val:
+            val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
+        if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
+            status = STATUS_NONFINITE
+            status_iter = t
+            if t > 0:
+                u[:] = u_prev
+                v[:] = v_prev
+                expand_group_weights(u, v, group_ptr, group_idx, w)
+                if not prev_recorded:
+                    rec_u[k, :] = u
+                    k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
+            break
+        last_t = t
+        if has_val and val < best_val:
+            best_val = val
+            best_iter = t
+            best_u[:] = u
+            best_v[:] = v
+        recorded = t % record_every == 0 or t == max_iter
+        if recorded:
+            rec_u[k, :] = u
+            k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
+        if t == max_iter:
+            break
+
+        u_prev[:] = u
+        v_prev[:] = v
+        prev_loss = loss
+        prev_val = val
+        prev_recorded = recorded
+
+        if algorithm == GD:
+            group_inner(v, g, group_ptr, group_idx, vg)
+            # v step with the old u, as in simultaneous gradient descent
+            for l in range(L):
+                c = gamma * u[l] * u[l]
+                for kk in range(group_ptr[l], group_ptr[l + 1]):
+                    j = group_idx[kk]
+                    v[j] += c * g[j]
+            step_status = magnitude_step(u, vg, gamma)
+        else:
+            if switched:
+                constant_direction_step(u, v, g, eta, group_ptr, group_idx)
+            else:
+                weight_normalized_direction_step(u, v, g, group_ptr, group_idx)
+            if sequential:
+                # the paper's order: g at (u(t), v(t+1)) for the magnitude step
+                expand_group_weights(u, v, group_ptr, group_idx, w)
+                loss_and_gradient(design, y, w, r, g, x_offset, center)
+            group_inner(v, g, group_ptr, group_idx, vg)
+            step_status = magnitude_step(u, vg, gamma)
+            if step_status == STATUS_OK and not _all_finite(v):
+                step_status = STATUS_NONFINITE
+
+        if step_status != STATUS_OK:
+            status = step_status
+            status_iter = t
+            u[:] = u_prev
+            v[:] = v_prev
+            expand_group_weights(u, v, group_ptr, group_idx, w)
+            if not recorded:
+                rec_u[k, :] = u
+                k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
+            break
+
+        if algorithm == ALG2 and not switched:
+            if switch_rule == SWITCH_AT:
+                fire = t + 1 >= switch_at
+            else:
+                fire = _switch_criterion(u_prev, u, tau, switch_rule == SWITCH_AUTO)
+            if fire:
+                switched = True
+                switch_iter = t + 1
+        expand_group_weights(u, v, group_ptr, group_idx, w)
+
+    return k, status, status_iter, switch_iter, best_iter, best_val
+
+
+@jit
+def _switch_criterion(u_old, u_new, tau, active_only):
+    """Algorithm 2's switch: max relative change of u below ``tau``.
+
+    The paper takes the max over all groups; ``active_only`` restricts it to
+    the groups with ``u^2 >= SWITCH_ACTIVE_FRACTION * max u^2``.
+    """
+    L = u_new.shape[0]
+    threshold = 0.0
+    if active_only:
+        top = 0.0
+        for l in range(L):
+            if u_new[l] > top:
+                top = u_new[l]
+        threshold = SWITCH_ACTIVE_FRACTION * top * top
+    worst = 0.0
+    for l in range(L):
+        if active_only and u_new[l] * u_new[l] < threshold:
+            continue
+        rel = abs(u_new[l] - u_old[l]) / (abs(u_old[l]) + SWITCH_EPS)
+        if rel > worst:
+            worst = rel
+    return worst < tau
+
+
+@jit
+def dlnn_solve(
+    design, y, design_val, y_val, a, b, depth, gamma, x_offset, center,
+    max_iter, record_every, rec_iter, rec_w, rec_train, rec_val, best_w,
+):  # fmt: skip
+    """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
+
+    ``a <- a + gamma N a^(N-1) g``, ``b <- b - gamma N b^(N-1) g`` with
+    ``g = X^T r / n`` (for N = 2: ``a <- a (1 + 2 gamma g)``), a and b (p,)
+    in/out, started at ``alpha``.  Same records, status and validation
+    handling as :func:`dglnn_solve`.
+
+    Returns
+    -------
+    (n_records, status, status_iter, best_iter, best_val)
+    """
+    n = y.shape[0]
+    m = y_val.shape[0]
+    p = a.shape[0]
+    has_val = m > 0
+    w = np.empty(p, dtype=a.dtype)
+    r = np.empty(n, dtype=a.dtype)
+    g = np.empty(p, dtype=a.dtype)
+    r_val = np.empty(m, dtype=a.dtype)
+    a_new = np.empty(p, dtype=a.dtype)
+    b_new = np.empty(p, dtype=a.dtype)
+    status = STATUS_OK
+    status_iter = -1
+    best_iter = -1
+    best_val = np.inf
+    k = 0
+    prev_loss = np.nan
+    prev_val = np.nan
+    prev_recorded = True
+    step = gamma * depth
+
+    for j in range(p):
+        w[j] = a[j] ** depth - b[j] ** depth
+    for t in range(max_iter + 1):
+        loss = loss_and_gradient(design, y, w, r, g, x_offset, center)
+        val = np.nan
+        if has_val:
+            val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
+        if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
+            status = STATUS_NONFINITE
+            status_iter = t
+            if t > 0:
+                # iterate t - 1 is still in (a_new, b_new) since the last swap
+                a[:] = a_new
+                b[:] = b_new
+                for j in range(p):
+                    w[j] = a[j] ** depth - b[j] ** depth
+                if not prev_recorded:
+                    k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
+            break
+        if has_val and val < best_val:
+            best_val = val
+            best_iter = t
+            best_w[:] = w
+        recorded = t % record_every == 0 or t == max_iter
+        if recorded:
+            k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
+        if t == max_iter:
+            break
+        ok = True
+        for j in range(p):
+            a_new[j] = a[j] + step * a[j] ** (depth - 1) * g[j]
+            b_new[j] = b[j] - step * b[j] ** (depth - 1) * g[j]
+            if not (a_new[j] > 0 and b_new[j] > 0):
+                ok = False
+        if not ok:
+            status = STATUS_U_NONPOSITIVE
+            status_iter = t
+            if not recorded:
+                k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
+            break
+        prev_loss = loss
+        prev_val = val
+        prev_recorded = recorded
+        # swap, so that iterate t stays in (a_new, b_new) until pass t + 1 is known good
+        for j in range(p):
+            a_new[j], a[j] = a[j], a_new[j]
+            b_new[j], b[j] = b[j], b_new[j]
+            w[j] = a[j] ** depth - b[j] ** depth
+    return k, status, status_iter, best_iter, best_val
