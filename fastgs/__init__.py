@@ -8,6 +8,7 @@ Main entry points: :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
 kernels for your own Numba code live in :mod:`fastgs.kernels`.
 """
 
+from .estimators import DGLNNRegressor, DLNNRegressor
 from .groups import Groups, make_groups
 from .path import dglnn_path, dlnn_path
 from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
@@ -15,6 +16,8 @@ from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
 __version__ = "0.1.0"
 
 __all__ = [
+    "DGLNNRegressor",
+    "DLNNRegressor",
     "Groups",
     "make_groups",
     "dglnn_path",

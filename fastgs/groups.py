@@ -47,8 +47,9 @@ class Groups:
     __slots__ = ("group_ptr", "group_idx", "labels", "_feature_group")
 
     def __init__(self, group_ptr, group_idx, labels=None):
-        group_ptr = np.ascontiguousarray(group_ptr, dtype=np.int64)
-        group_idx = np.ascontiguousarray(group_idx, dtype=np.int64)
+        # private copies: they are frozen read-only below
+        group_ptr = np.array(group_ptr, dtype=np.int64, copy=True)
+        group_idx = np.array(group_idx, dtype=np.int64, copy=True)
         if group_ptr.ndim != 1 or group_ptr.size < 2:
             raise ValueError("group_ptr must be 1-D with at least 2 entries (one group).")
         if group_idx.ndim != 1:
@@ -193,25 +194,54 @@ def _from_size(size: int, p: int) -> Groups:
     return Groups(np.arange(0, p + 1, size, dtype=np.int64), np.arange(p, dtype=np.int64))
 
 
+def _label_kind(x) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return "bool"
+    if isinstance(x, (numbers.Integral, np.integer)):
+        return "int"
+    if isinstance(x, (str, np.str_)):
+        return "str"
+    if isinstance(x, (numbers.Real, np.floating)):
+        return "float"
+    return type(x).__name__
+
+
+def _labels_from_sequence(spec) -> np.ndarray:
+    """A label array from a list of scalars, naming entries of a refused type."""
+    kinds = [_label_kind(x) for x in spec]
+    bad = [i for i, k in enumerate(kinds) if k not in ("int", "str")]
+    if bad:
+        raise TypeError(
+            f"groups: labels must be integers or strings; entries at feature(s) "
+            f"{_describe(bad)} are {_describe(sorted({kinds[i] for i in bad}))}."
+        )
+    if len(set(kinds)) > 1:
+        first_str = kinds.index("str")
+        first_int = kinds.index("int")
+        raise TypeError(
+            "groups: labels mix integers and strings (e.g. feature "
+            f"{first_int} is an integer, feature {first_str} a string)."
+        )
+    return np.asarray([x.item() if isinstance(x, np.generic) else x for x in spec])
+
+
 def _from_labels(labels: np.ndarray, p: int) -> Groups:
     if labels.shape != (p,):
         raise ValueError(
             f"groups: a label array must have one label per feature (length {p}); "
             f"got shape {labels.shape}."
         )
+    if labels.dtype == object:
+        labels = _labels_from_sequence(list(labels))
     if labels.dtype == bool:
         raise TypeError("groups: bool labels are refused; use integer or string labels.")
-    if np.issubdtype(labels.dtype, np.floating) or np.issubdtype(labels.dtype, np.complexfloating):
+    if labels.dtype.kind in "fc":
         raise TypeError(
             f"groups: float labels ({labels.dtype}) are refused (ambiguous and NaN-prone); "
             "use integer or string labels."
         )
-    if labels.dtype == object:
-        kinds = {type(x) for x in labels}
-        if any(isinstance(x, (bool, np.bool_, float, np.floating)) for x in labels):
-            raise TypeError("groups: labels must be integers or strings, not bool or float.")
-        if len(kinds) > 1:
-            raise TypeError(f"groups: labels mix types {sorted(k.__name__ for k in kinds)}.")
+    if labels.dtype.kind not in "iuUS":
+        raise TypeError(f"groups: labels of dtype {labels.dtype} are refused; use integers or strings.")
     uniq, inverse = np.unique(labels, return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     counts = np.bincount(inverse, minlength=uniq.size)
@@ -298,6 +328,8 @@ def make_groups(spec, n_features: int) -> Groups:
         )
     if isinstance(spec, np.ndarray) or hasattr(spec, "__array__"):
         arr = np.asarray(spec)
+        if arr.ndim == 1 and arr.dtype == object and not all(_is_scalar(x) for x in arr):
+            return make_groups(list(arr), p)  # a ragged array of index lists
         if arr.ndim == 1:
             return _from_labels(arr, p)
         if arr.ndim == 2:
@@ -305,15 +337,19 @@ def make_groups(spec, n_features: int) -> Groups:
         raise ValueError(f"groups: a {arr.ndim}-D array is not a group specification.")
     if len(spec) == 0:
         raise ValueError("groups: the group specification is empty.")
-    if all(_is_scalar(x) for x in spec):
-        return _from_labels(np.asarray(spec, dtype=object if _mixed(spec) else None), p)
-    if any(_is_scalar(x) for x in spec):
+    scalar = [_is_scalar(x) for x in spec]
+    if all(scalar):
+        if len(spec) != p:
+            raise ValueError(
+                f"groups: a label array must have one label per feature (length {p}); "
+                f"got length {len(spec)}."
+            )
+        return _from_labels(_labels_from_sequence(spec), p)
+    if any(scalar):
+        where = [i for i, s_ in enumerate(scalar) if s_]
         raise TypeError(
-            "groups: mixes scalars and sequences; give either one label per feature or a "
-            "sequence of index sequences."
+            "groups: mixes scalars and sequences (scalar entries at position(s) "
+            f"{_describe(where)}); give either one label per feature or a sequence of index "
+            "sequences."
         )
     return _from_index_lists(spec, p)
-
-
-def _mixed(spec) -> bool:
-    return len({type(x) for x in spec}) > 1

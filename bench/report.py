@@ -1,0 +1,257 @@
+"""One-page speed/memory/compile report of fastgs against its baselines.
+
+Usage (from the repository root)::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/report.py [--quick]
+
+The environment of this project sets ``OPENBLAS_CORETYPE`` and
+``OPENBLAS_L2_SIZE``, which force a slower OpenBLAS kernel: the NumPy/SciPy
+baselines are only fair with both unset (``env -u`` above).  The report says
+so in its header when they are set, and records which BLAS kernel ran.  BLAS
+is limited to one thread (threadpoolctl): the targets are single-thread.
+
+Prints Markdown:
+
+1. speed: each comparison timed with ``time.perf_counter``, the two sides
+   interleaved, min over repeats, in this process; ratio = fastgs/baseline.
+   (a) dense X-pass ``residual_gradient_dense`` vs NumPy ``X.T @ (y - X @ w)``,
+   (b) CSR X-pass ``residual_gradient_csr`` vs SciPy ``X.T @ (y - X @ w)``,
+   (c) the Figure-2 fit ``fastgs.dglnn_path`` vs ``bench/numpy_dglnn.py``
+   (final w checked to agree to 1e-8 relative).
+2. memory: peak RSS of a ``dglnn_path`` fit on a dense 2000x20000 float64 X
+   (C- and F-ordered) in a fresh process, ``ru_maxrss`` after the fit minus
+   ``ru_maxrss`` after creating X (the JIT is warmed on tiny data first, so
+   compilation is not counted), in MB and as a multiple of X's size.
+3. compile: ``import fastgs`` + first small fit in a fresh process with an
+   empty ``NUMBA_CACHE_DIR`` (cold: Numba compiles) and again with the cache
+   that run filled (warm: loads from disk), next to the steady-state call.
+
+``--quick`` uses smaller sizes and fewer repeats (a smoke run, < 40 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+# ----------------------------------------------------------------------------
+# child processes (memory and compile measurements); keep imports inside
+# ----------------------------------------------------------------------------
+
+
+def _child_memory(order: str, n: int, p: int, max_iter: int) -> None:
+    import resource
+
+    import numpy as np
+
+    import fastgs
+
+    def maxrss_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+    # compile (or load) the dense float64 specialization on tiny data first
+    rng = np.random.default_rng(0)
+    Xs = rng.standard_normal((20, 8))
+    fastgs.dglnn_path(Xs, Xs[:, 0], 4, max_iter=2)
+
+    # build X without a temporary copy, in the requested memory order
+    X = np.empty((n, p), order=order)
+    rng.standard_normal(out=X if order == "C" else X.T)
+    w_star = np.zeros(p)
+    w_star[:8] = 1.0
+    y = X @ w_star + 0.5 * rng.standard_normal(n)
+    base = maxrss_mb()
+    fastgs.dglnn_path(X, y, 4, max_iter=max_iter, record_every=max_iter)
+    peak = maxrss_mb()
+    print(json.dumps({"base_mb": base, "peak_mb": peak, "x_mb": X.nbytes / 2**20}))
+
+
+def _child_compile() -> None:
+    t0 = time.perf_counter()
+    import numpy as np
+
+    import fastgs
+
+    t1 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    X = rng.choice([-1.0, 1.0], size=(60, 30))
+    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(60)
+    fastgs.dglnn_path(X, y, 3, max_iter=50)
+    t2 = time.perf_counter()
+    steady = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        fastgs.dglnn_path(X, y, 3, max_iter=50)
+        steady = min(steady, time.perf_counter() - t)
+    print(json.dumps({"import_s": t1 - t0, "first_fit_s": t2 - t1, "steady_fit_s": steady}))
+
+
+def _run_child(args: list[str], env=None) -> dict:
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------
+# the report
+# ----------------------------------------------------------------------------
+
+
+def _min_times(funcs: dict, repeats: int) -> dict:
+    """Min wall time of each function, calls interleaved (order alternating)."""
+    best = {k: float("inf") for k in funcs}
+    names = list(funcs)
+    for rep in range(repeats):
+        for name in names if rep % 2 == 0 else names[::-1]:
+            t = time.perf_counter()
+            funcs[name]()
+            best[name] = min(best[name], time.perf_counter() - t)
+    return best
+
+
+def speed_rows(quick: bool) -> list[dict]:
+    import numpy as np
+
+    import _cases
+
+    rows = []
+    pass_repeats = 7 if quick else 15
+    specs = [("dense", s, dt) for s in _cases.dense_shapes(quick) for dt in (np.float64, np.float32)]
+    specs += [("csr", s, np.float64) for s in _cases.csr_shapes(quick)]
+    for kind, shape, dtype in specs:
+        if kind == "dense":
+            case = _cases.dense_case(*shape, dtype)
+            target, label = _cases.DENSE_TARGET, "NumPy"
+        else:
+            case = _cases.csr_case(*shape, dtype)
+            target, label = _cases.CSR_TARGET, "SciPy"
+        case.check()  # also compiles the kernel for these types
+        case.baseline()
+        t = _min_times({"fastgs": case.fastgs, "baseline": case.baseline}, pass_repeats)
+        ratio = t["fastgs"] / t["baseline"]
+        rows.append(dict(case=f"X-pass {case.name} vs {label}", fastgs=t["fastgs"],
+                         baseline=t["baseline"], ratio=ratio, target=f"≤ {target:g}",
+                         met=ratio <= target))  # fmt: skip
+        del case
+
+    fit = _cases.fit_case(quick)
+    err = fit.check(1e-8)  # compiles dglnn_path for dense float64
+    t = _min_times({"fastgs": fit.fastgs, "baseline": fit.baseline}, 2 if quick else 3)
+    # extra fastgs repeats: it is ~75x faster, so more samples cost little
+    t["fastgs"] = min(t["fastgs"], _min_times({"fastgs": fit.fastgs}, 10)["fastgs"])
+    ratio = t["fastgs"] / t["baseline"]
+    target = _cases.FIT_SPEEDUP_TARGET
+    rows.append(dict(case=f"{fit.name} vs NumPy loop (final w rel. diff {err:.1e})",
+                     fastgs=t["fastgs"], baseline=t["baseline"], ratio=ratio,
+                     target=f"≤ {1 / target:g} (≥ {target:g}× faster; here {1 / ratio:.0f}×)",
+                     met=1 / ratio >= target))  # fmt: skip
+    return rows
+
+
+def memory_rows(quick: bool) -> list[dict]:
+    n, p = (500, 5000) if quick else (2000, 20000)
+    max_iter = 20
+    rows = []
+    for order, allowed, note in (("C", 0.1, "no copy"), ("F", 1.1, "one copy")):
+        m = _run_child(["--child-memory", order, str(n), str(p), str(max_iter)])
+        extra = m["peak_mb"] - m["base_mb"]
+        rows.append(dict(case=f"dglnn_path dense {n}x{p} float64 {order}-order, {max_iter} iter",
+                         x_mb=m["x_mb"], extra_mb=extra, multiple=extra / m["x_mb"],
+                         target=f"≤ {allowed:g}× X ({note})", met=extra / m["x_mb"] <= allowed))  # fmt: skip
+    return rows
+
+
+def compile_rows() -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "FASTGS_DISABLE_CACHE"}
+    with tempfile.TemporaryDirectory(prefix="fastgs-numba-cache-") as cache_dir:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+        cold = _run_child(["--child-compile"], env)
+        warm = _run_child(["--child-compile"], env)
+    return {"cold": cold, "warm": warm}
+
+
+def _fmt_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
+    parser.add_argument("--child-memory", nargs=4, metavar=("ORDER", "N", "P", "ITER"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    parser.add_argument("--child-compile", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_memory:
+        order, n, p, it = args.child_memory
+        _child_memory(order, int(n), int(p), int(it))
+        return
+    if args.child_compile:
+        _child_compile()
+        return
+
+    import numba
+    import numpy as np
+    import scipy
+    import scipy.sparse  # noqa: F401  (load BLAS before limiting it)
+    from threadpoolctl import threadpool_limits
+
+    import _cases
+    import fastgs
+
+    start = time.perf_counter()
+    with threadpool_limits(limits=1):
+        print(f"# fastgs {fastgs.__version__} benchmark report{' (--quick)' if args.quick else ''}\n")
+        print(f"- Python {platform.python_version()}, NumPy {np.__version__}, SciPy "
+              f"{scipy.__version__}, Numba {numba.__version__}; {platform.machine()}, "
+              f"{os.cpu_count()} CPUs; single-threaded BLAS")  # fmt: skip
+        print(f"- BLAS that ran: {_cases.blas_description()}")
+        warning = _cases.openblas_env_warning()
+        print(f"- {warning}" if warning else "- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: unset (good)")
+        print("- times: min over repeats, fastgs and baseline interleaved in this process; "
+              "ratio = fastgs / baseline\n")  # fmt: skip
+
+        rows = speed_rows(args.quick)
+        print("| case | fastgs ms | baseline ms | ratio | target | met? |")
+        print("|---|---:|---:|---:|---|---|")
+        for r in rows:
+            print(f"| {r['case']} | {_fmt_ms(r['fastgs'])} | {_fmt_ms(r['baseline'])} | "
+                  f"{r['ratio']:.3f} | {r['target']} | {'yes' if r['met'] else '**no**'} |")  # fmt: skip
+
+    print("\nPeak memory of a fit (fresh process, ru_maxrss after fit − after creating X):\n")
+    print("| case | X MB | extra peak MB | × X | target | met? |")
+    print("|---|---:|---:|---:|---|---|")
+    for r in memory_rows(args.quick):
+        print(f"| {r['case']} | {r['x_mb']:.0f} | {r['extra_mb']:.1f} | {r['multiple']:.2f} | "
+              f"{r['target']} | {'yes' if r['met'] else '**no**'} |")  # fmt: skip
+
+    c = compile_rows()
+    print("\nNumba compile cost (fresh process; import fastgs, then a first dense float64 "
+          "dglnn_path fit of 60x30, 50 iterations):\n")  # fmt: skip
+    print("| on-disk cache | import s | first fit s | steady fit ms |")
+    print("|---|---:|---:|---:|")
+    for name in ("cold", "warm"):
+        m = c[name]
+        label = "cold (empty NUMBA_CACHE_DIR)" if name == "cold" else "warm (filled by the cold run)"
+        print(f"| {label} | {m['import_s']:.2f} | {m['first_fit_s']:.2f} | "
+              f"{m['steady_fit_s'] * 1e3:.3f} |")  # fmt: skip
+    print(f"\nCompile cost ≈ {c['cold']['first_fit_s'] - c['warm']['first_fit_s']:.1f} s "
+          f"(cold − warm first fit). Report took {time.perf_counter() - start:.0f} s.")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

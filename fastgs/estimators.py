@@ -1,0 +1,306 @@
+"""scikit-learn estimators on top of the path functions (no numerics here).
+
+``DGLNNRegressor`` and ``DLNNRegressor`` fit one path and stop it early on a
+validation set (given, or split off the training data), then by default refit
+on all the training data up to the chosen iteration.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .groups import make_groups
+from .path import DEFAULT_MAX_ITER, DEFAULT_TAU, dglnn_path, dlnn_path
+from .results import DivergenceWarning
+
+__all__ = ["DGLNNRegressor", "DLNNRegressor"]
+
+_SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
+
+
+def _as_float(X):
+    return X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+
+
+class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
+    """Shared fit logic: validation split, one path, refit at the best iteration."""
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "refit": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "random_state": ["random_state"],
+        "n_jobs": [Interval(Integral, -1, None, closed="left"), None],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # subclasses: _path(X, y, max_iter, X_val, y_val) -> path ; _store(path, index)
+
+    def fit(self, X, y, *, X_val=None, y_val=None):
+        """Fit the model, choosing the stopping iteration on validation data.
+
+        Parameters
+        ----------
+        X : (n, p) array or sparse matrix
+        y : (n,) array
+        X_val, y_val : optional validation set; without it (and with
+            ``early_stopping=True``) a ``validation_fraction`` of (X, y) is
+            held out.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs must be a positive integer, -1 or None; got 0.")
+        X, y = validate_data(
+            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
+            y_numeric=True, multi_output=False,
+        )  # fmt: skip
+        y = y.astype(X.dtype, copy=False)
+        self._prepare(X)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be given together (or neither).")
+        if not self.early_stopping:
+            if X_val is not None:
+                raise ValueError("X_val/y_val were given but early_stopping=False.")
+            path = self._path(X, y, self.max_iter, None, None)
+            self._finish(path, len(path) - 1, None)
+            return self
+        if X_val is not None:
+            X_val, y_val = validate_data(
+                self, X_val, y_val, accept_sparse=_SPARSE_FORMATS, dtype=X.dtype,
+                y_numeric=True, multi_output=False, reset=False,
+            )  # fmt: skip
+            path = self._path(X, y, self.max_iter, X_val, y_val)
+            self._finish_best(path)
+            return self
+        if X.shape[0] < 4:
+            raise ValueError(
+                f"early stopping needs at least 4 samples to hold out a validation set; got "
+                f"n_samples={X.shape[0]}. Pass X_val/y_val or set early_stopping=False."
+            )
+        X_tr, X_va, y_tr, y_va = train_test_split(
+            X, y, test_size=self.validation_fraction, random_state=self.random_state
+        )
+        path = self._path(X_tr, y_tr, self.max_iter, X_va, y_va)
+        best = path.best_iter
+        if not self.refit:
+            self._finish_best(path)
+            return self
+        # refit on all the data for best_iter iterations (records: 0 and best_iter)
+        n_iter = max(best, 1)
+        full = self._path(X, y, n_iter, None, None, record_every=n_iter)
+        index = 0 if best == 0 else len(full) - 1
+        self._finish(full, index, path.val_loss, best_iter=best, split_path=path)
+        return self
+
+    def _finish_best(self, path):
+        best = path.best_iter
+        self.validation_loss_ = path.val_loss
+        index = int(np.searchsorted(path.iterations, best))
+        if index < len(path) and path.iterations[index] == best:
+            self._finish(path, index, path.val_loss, best_iter=best)
+        else:  # pragma: no cover - best_iter is always recorded with record_every=1
+            raise RuntimeError("best iterate not recorded")
+
+    def _finish(self, path, index, val_curve, best_iter=None, split_path=None):
+        self.coef_ = np.array(path.coefs[index])
+        self.intercept_ = float(path.intercepts[index]) if self.fit_intercept else 0.0
+        self.n_iter_ = int(path.iterations[index])
+        self.best_iter_ = best_iter
+        self.validation_loss_ = val_curve
+        self.status_ = path.status
+        self.path_ = split_path if split_path is not None else path
+        self._store_extra(path, index)
+
+    def _store_extra(self, path, index):
+        pass
+
+    def predict(self, X):
+        """Predict ``X @ coef_ + intercept_``; X (n, p) array or sparse matrix."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], reset=False)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+
+
+class DGLNNRegressor(_EarlyStoppedRegressor):
+    """Group-sparse linear regression by early-stopped DGLNN gradient descent.
+
+    Fits ``w_l = u_l^2 v_l`` by gradient descent (Li et al., ICLR 2023) and
+    stops at the iteration with the lowest validation loss.
+
+    Parameters
+    ----------
+    groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
+    algorithm, update, alpha, step_u, step_v, switch, max_iter :
+        as in :func:`fastgs.dglnn_path`
+    early_stopping : bool, default True
+        Choose the stopping iteration on a validation set; otherwise run
+        ``max_iter`` iterations.
+    validation_fraction : float in (0, 1), default 0.2
+        Share of the training data held out when no ``X_val`` is given.
+    refit : bool, default True
+        After choosing the iteration on a held-out split, refit on all the
+        training data for that many iterations.
+    fit_intercept : bool, default True
+    random_state : int, RandomState or None, for the validation split
+    n_jobs : int or None, threads for the compiled kernels (None: 1)
+
+    Attributes
+    ----------
+    coef_ : (p,) ; intercept_ : float ; u_ : (L,) group magnitudes
+    groups_ : fastgs.Groups ; n_iter_ : iterations of the final model
+    best_iter_ : validation-chosen iteration (None without early stopping)
+    validation_loss_ : (k,) validation curve over iterations (or None)
+    path_ : the path the stopping iteration was chosen on
+    status_ : fastgs.Status of the final fit
+    """
+
+    _parameter_constraints: dict = {
+        **_EarlyStoppedRegressor._parameter_constraints,
+        "groups": [None, Integral, "array-like", object],
+        "algorithm": [StrOptions({"alg1", "alg2", "gd"})],
+        "update": [StrOptions({"simultaneous", "sequential"})],
+        "step_u": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "step_v": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "switch": [StrOptions({"auto", "paper"}), Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        groups=None,
+        *,
+        algorithm="alg2",
+        update="simultaneous",
+        alpha=1e-6,
+        step_u="auto",
+        step_v="auto",
+        switch="auto",
+        max_iter=DEFAULT_MAX_ITER,
+        early_stopping=True,
+        validation_fraction=0.2,
+        refit=True,
+        fit_intercept=True,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.groups = groups
+        self.algorithm = algorithm
+        self.update = update
+        self.alpha = alpha
+        self.step_u = step_u
+        self.step_v = step_v
+        self.switch = switch
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.refit = refit
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _prepare(self, X):
+        self.groups_ = make_groups(self.groups, X.shape[1])
+
+    def _path(self, X, y, max_iter, X_val, y_val, record_every=1):
+        with warnings.catch_warnings():
+            # a late divergence is reported through status_ and one warning below
+            warnings.simplefilter("ignore", DivergenceWarning)
+            path = dglnn_path(
+                X, y, self.groups_, algorithm=self.algorithm, update=self.update,
+                alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
+                tau=DEFAULT_TAU, max_iter=max_iter, record_every=record_every,
+                X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept,
+            )  # fmt: skip
+        _warn_divergence(path, X_val is not None)
+        return path
+
+    def _store_extra(self, path, index):
+        self.u_ = np.array(path.u[index])
+
+
+class DLNNRegressor(_EarlyStoppedRegressor):
+    """Early-stopped gradient descent on the diagonal linear network ``w = a^N - b^N``.
+
+    The baseline of Vaskevicius et al. (2019); ignores groups.  Parameters
+    and attributes as in :class:`DGLNNRegressor` (``depth``, ``step``
+    replace the group and step options).
+    """
+
+    _parameter_constraints: dict = {
+        **_EarlyStoppedRegressor._parameter_constraints,
+        "depth": [Interval(Integral, 2, None, closed="left")],
+        "step": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        depth=2,
+        alpha=1e-6,
+        step="auto",
+        max_iter=DEFAULT_MAX_ITER,
+        early_stopping=True,
+        validation_fraction=0.2,
+        refit=True,
+        fit_intercept=True,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.depth = depth
+        self.alpha = alpha
+        self.step = step
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.refit = refit
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def _prepare(self, X):
+        pass
+
+    def _path(self, X, y, max_iter, X_val, y_val, record_every=1):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            path = dlnn_path(
+                X, y, depth=self.depth, alpha=self.alpha, step=self.step, max_iter=max_iter,
+                record_every=record_every, X_val=X_val, y_val=y_val,
+                fit_intercept=self.fit_intercept,
+            )  # fmt: skip
+        _warn_divergence(path, X_val is not None)
+        return path
+
+
+def _warn_divergence(path, has_val: bool) -> None:
+    """Warn about a divergence only when it can matter to the user.
+
+    With validation data, a divergence after the best iterate changes nothing
+    (the best iterate was kept), so it is recorded in ``status_`` silently.
+    """
+    status = path.status
+    if status.ok:
+        return
+    if has_val and path.best_iter is not None and path.best_iter < status.iteration - 1:
+        # the useful part of the path was complete; note that the validation
+        # curve may not have had its minimum yet only if best_iter is the last
+        # good iterate, which this condition excludes
+        return
+    warnings.warn(f"fit stopped early: {status.message}", DivergenceWarning, stacklevel=4)

@@ -1,0 +1,313 @@
+"""Slow, obviously-correct NumPy references for fastgs (tests only).
+
+Written from ``/work/shared/ALGORITHMS.md`` and the documented behaviour of
+the public API; nothing here imports or calls fastgs.  Groups are given as a
+list of integer index arrays (one per group, in group order).
+
+Conventions (ALGORITHMS.md §1): loss ``1/(2n) ||y - X w||^2``, correlation
+``g = X^T r / n``; iterate ``t`` is evaluated at ``w(t)`` before its update;
+iterates ``t = 0..max_iter``.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+SWITCH_EPS = 1e-12
+#: fastgs' "auto" switch rule looks at groups with u^2 >= this fraction of max u^2
+AUTO_ACTIVE_FRACTION = 1e-2
+KAPPA = 0.05
+ETA_FACTOR = 0.5
+
+STATUS_OK = 0
+STATUS_NONFINITE = 1
+STATUS_U_NONPOSITIVE = 2
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+
+
+def residual_gradient(X, y, w):
+    """``r = y - X w`` and ``g = X^T r`` (unscaled), dense X."""
+    X = np.asarray(X, dtype=np.float64)
+    r = np.asarray(y, dtype=np.float64) - X @ np.asarray(w, dtype=np.float64)
+    return r, X.T @ r
+
+
+def group_norms(v, groups):
+    return np.array([np.sqrt(np.sum(np.asarray(v)[G] ** 2)) for G in groups])
+
+
+def group_inner(v, g, groups):
+    v = np.asarray(v)
+    g = np.asarray(g)
+    return np.array([np.sum(v[G] * g[G]) for G in groups])
+
+
+def normalize_groups(z, groups):
+    """Each group scaled to unit norm; a zero-norm group is left as it is."""
+    out = np.array(z, dtype=np.float64)
+    for G in groups:
+        nrm = np.sqrt(np.sum(out[G] ** 2))
+        if nrm > 0:
+            out[G] = out[G] / nrm
+    return out
+
+
+def expand_group_weights(u, v, groups):
+    """``w[G_l] = u_l^2 v[G_l]``."""
+    w = np.zeros(len(v))
+    for l, G in enumerate(groups):
+        w[G] = u[l] ** 2 * np.asarray(v)[G]
+    return w
+
+
+def weight_normalized_direction_step(u, v, g, groups):
+    """ALGORITHMS.md §2 step 2: ``z_l = u_l^2 v_l + g_l``, ``v_l = z_l/||z_l||``."""
+    out = np.array(v, dtype=np.float64)
+    for l, G in enumerate(groups):
+        z = u[l] ** 2 * out[G] + np.asarray(g)[G]
+        nrm = np.sqrt(np.sum(z**2))
+        if nrm > 0:
+            out[G] = z / nrm
+    return out
+
+
+def constant_direction_step(u, v, g, eta, groups):
+    """ALGORITHMS.md §3: ``z_l = v_l + eta u_l^2 g_l``, ``v_l = z_l/||z_l||``."""
+    out = np.array(v, dtype=np.float64)
+    for l, G in enumerate(groups):
+        z = out[G] + eta * u[l] ** 2 * np.asarray(g)[G]
+        nrm = np.sqrt(np.sum(z**2))
+        if nrm > 0:
+            out[G] = z / nrm
+    return out
+
+
+def magnitude_step(u, vg, gamma):
+    """``u_l (1 + 2 gamma vg_l)``; returns (new u, ok) with ok False (and u
+    unchanged) when some factor is not strictly positive."""
+    factor = 1.0 + 2.0 * gamma * np.asarray(vg, dtype=np.float64)
+    u = np.array(u, dtype=np.float64)
+    if not np.all(factor > 0):
+        return u, False
+    return u * factor, True
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+
+
+def _prepare(X, y, X_val, y_val, fit_intercept):
+    X = np.array(X, dtype=np.float64)
+    y = np.array(y, dtype=np.float64)
+    if fit_intercept:
+        x_mean = X.mean(axis=0)
+        y_mean = y.mean()
+    else:
+        x_mean = np.zeros(X.shape[1])
+        y_mean = 0.0
+    Xc = X - x_mean
+    yc = y - y_mean
+    if X_val is not None:
+        Xv = np.array(X_val, dtype=np.float64) - x_mean  # the TRAINING means
+        yv = np.array(y_val, dtype=np.float64) - y_mean
+    else:
+        Xv = yv = None
+    return Xc, yc, Xv, yv, x_mean, y_mean
+
+
+def _evaluate(Xc, yc, Xv, yv, w):
+    n = Xc.shape[0]
+    r = yc - Xc @ w
+    g = Xc.T @ r / n
+    loss = 0.5 * (r @ r) / n
+    val = np.nan
+    if Xv is not None:
+        rv = yv - Xv @ w
+        val = 0.5 * (rv @ rv) / Xv.shape[0]
+    return loss, val, g
+
+
+def _finite(*arrays):
+    return all(np.all(np.isfinite(a)) for a in arrays)
+
+
+def _switch_fires(u_old, u_new, tau, rule):
+    if rule == "paper":
+        active = np.ones(len(u_new), dtype=bool)
+    else:  # "auto"
+        active = u_new**2 >= AUTO_ACTIVE_FRACTION * np.max(u_new) ** 2
+    rel = np.abs(u_new - u_old) / (np.abs(u_old) + SWITCH_EPS)
+    return np.max(rel[active], initial=0.0) < tau
+
+
+def _finish(rec, x_mean, y_mean, **extra):
+    out = SimpleNamespace(**{k: np.array(v) for k, v in rec.items()}, **extra)
+    out.intercepts = y_mean - out.w @ x_mean
+    return out
+
+
+# --------------------------------------------------------------------------
+# solvers
+# --------------------------------------------------------------------------
+
+
+def auto_a_max(X, y, groups, fit_intercept=False):
+    """``max_l ||X_l^T y / n||`` on the (centered, if fit_intercept) data."""
+    Xc, yc, _, _, _, _ = _prepare(X, y, None, None, fit_intercept)
+    c = Xc.T @ yc / Xc.shape[0]
+    return float(np.max(group_norms(c, groups)))
+
+
+def dglnn_reference(
+    X, y, groups, *, algorithm="alg1", update="simultaneous", alpha=1e-6,
+    gamma=None, eta=None, max_iter=100, switch="paper", tau=5e-3,
+    X_val=None, y_val=None, fit_intercept=False,
+):  # fmt: skip
+    """DGLNN by the update equations of ALGORITHMS.md §2–4.
+
+    gamma/eta None mean the §6 defaults (``eta = gamma`` for "gd", where eta
+    is the v step).  ``switch``: "paper", "auto" or an int iteration (the
+    constant direction step is used for the updates t >= switch).
+
+    Returns a namespace with ``w`` (T, p), ``u`` (T, L), ``train_loss``,
+    ``val_loss``, ``intercepts`` for the good iterates ``t = 0..last_good``,
+    and ``best_iter``, ``best_w``, ``switch_iter``, ``status``,
+    ``status_iter``, ``last_good``, ``gamma``, ``eta``.
+    """
+    groups = [np.asarray(G, dtype=np.int64) for G in groups]
+    Xc, yc, Xv, yv, x_mean, y_mean = _prepare(X, y, X_val, y_val, fit_intercept)
+    n, p = Xc.shape
+    L = len(groups)
+    c0 = Xc.T @ yc / n
+    a = group_norms(c0, groups)
+    a_max = float(np.max(a)) if np.max(a) > 0 else 1.0
+    if gamma is None:
+        gamma = KAPPA / a_max
+    if eta is None:
+        eta = gamma if algorithm == "gd" else ETA_FACTOR / a_max**2
+
+    u = np.full(L, float(alpha))
+    v = np.zeros(p)
+    for l, G in enumerate(groups):
+        if algorithm == "gd":
+            # balanced start: v_l ∝ X_l^T y / n with ||v_l||^2 = u_l^2 / 2
+            if a[l] > 0:
+                v[G] = c0[G] * (u[l] / np.sqrt(2.0)) / a[l]
+        else:
+            v[G] = 1.0 / np.sqrt(len(G))
+
+    switch_iter = None
+    if algorithm == "alg2" and not isinstance(switch, str) and switch <= 0:
+        switch_iter = 0
+    rec = dict(w=[], u=[], train_loss=[], val_loss=[])
+    best_iter, best_val, best_w = None, np.inf, None
+    status, status_iter = STATUS_OK, -1
+    w = expand_group_weights(u, v, groups)
+    with np.errstate(all="ignore"):
+        for t in range(max_iter + 1):
+            loss, val, g = _evaluate(Xc, yc, Xv, yv, w)
+            if not _finite([loss], g) or (Xv is not None and not np.isfinite(val)):
+                status, status_iter = STATUS_NONFINITE, t
+                break
+            rec["w"].append(w)
+            rec["u"].append(u)
+            rec["train_loss"].append(loss)
+            rec["val_loss"].append(val)
+            if Xv is not None and val < best_val:
+                best_iter, best_val, best_w = t, val, w
+            if t == max_iter:
+                break
+            if algorithm == "gd":
+                vg = group_inner(v, g, groups)
+                v_new = v.copy()
+                for l, G in enumerate(groups):
+                    v_new[G] = v[G] + eta * u[l] ** 2 * g[G]  # old u
+                u_new, ok = magnitude_step(u, vg, gamma)  # old v
+                if not ok:
+                    status, status_iter = STATUS_U_NONPOSITIVE, t
+                    break
+            else:
+                if switch_iter is not None and t >= switch_iter:
+                    v_new = constant_direction_step(u, v, g, eta, groups)
+                else:
+                    v_new = weight_normalized_direction_step(u, v, g, groups)
+                if update == "sequential":
+                    _, _, g = _evaluate(Xc, yc, None, None, expand_group_weights(u, v_new, groups))
+                u_new, ok = magnitude_step(u, group_inner(v_new, g, groups), gamma)
+                if not ok:
+                    status, status_iter = STATUS_U_NONPOSITIVE, t
+                    break
+                if not _finite(v_new):
+                    status, status_iter = STATUS_NONFINITE, t
+                    break
+                if algorithm == "alg2" and switch_iter is None:
+                    if isinstance(switch, str):
+                        fire = _switch_fires(u, u_new, tau, switch)
+                    else:
+                        fire = t + 1 >= switch
+                    if fire:
+                        switch_iter = t + 1
+            u, v = u_new, v_new
+            w = expand_group_weights(u, v, groups)
+    last_good = len(rec["w"]) - 1
+    return _finish(
+        rec, x_mean, y_mean, best_iter=best_iter, best_w=best_w, switch_iter=switch_iter,
+        status=status, status_iter=status_iter, last_good=last_good, gamma=gamma, eta=eta,
+    )  # fmt: skip
+
+
+def dlnn_reference(
+    X, y, *, depth=2, alpha=1e-6, gamma=None, max_iter=100,
+    X_val=None, y_val=None, fit_intercept=False,
+):  # fmt: skip
+    """Diagonal linear network ``w = a^N - b^N`` (ALGORITHMS.md §5):
+    ``a <- a + gamma N a^(N-1) g``, ``b <- b - gamma N b^(N-1) g``, a(0)=b(0)=alpha.
+
+    gamma None: ``0.05 / (N^2/4 * a_max^((2N-2)/N))``, ``a_max = ||X^T y/n||_inf``
+    (fastgs' documented default).  A step making some a or b non-positive stops
+    the run (status 2).  Same output fields as :func:`dglnn_reference`
+    (without u/switch).
+    """
+    Xc, yc, Xv, yv, x_mean, y_mean = _prepare(X, y, X_val, y_val, fit_intercept)
+    n, p = Xc.shape
+    if gamma is None:
+        a_max = float(np.max(np.abs(Xc.T @ yc / n)))
+        a_max = a_max if a_max > 0 else 1.0
+        gamma = KAPPA / ((depth**2 / 4.0) * a_max ** ((2.0 * depth - 2.0) / depth))
+    a = np.full(p, float(alpha))
+    b = np.full(p, float(alpha))
+    rec = dict(w=[], train_loss=[], val_loss=[])
+    best_iter, best_val, best_w = None, np.inf, None
+    status, status_iter = STATUS_OK, -1
+    with np.errstate(all="ignore"):
+        for t in range(max_iter + 1):
+            w = a**depth - b**depth
+            loss, val, g = _evaluate(Xc, yc, Xv, yv, w)
+            if not _finite([loss], g) or (Xv is not None and not np.isfinite(val)):
+                status, status_iter = STATUS_NONFINITE, t
+                break
+            rec["w"].append(w)
+            rec["train_loss"].append(loss)
+            rec["val_loss"].append(val)
+            if Xv is not None and val < best_val:
+                best_iter, best_val, best_w = t, val, w
+            if t == max_iter:
+                break
+            a_new = a + gamma * depth * a ** (depth - 1) * g
+            b_new = b - gamma * depth * b ** (depth - 1) * g
+            if not (np.all(a_new > 0) and np.all(b_new > 0)):
+                status, status_iter = STATUS_U_NONPOSITIVE, t
+                break
+            a, b = a_new, b_new
+    last_good = len(rec["w"]) - 1
+    return _finish(
+        rec, x_mean, y_mean, best_iter=best_iter, best_w=best_w, status=status,
+        status_iter=status_iter, last_good=last_good, gamma=gamma,
+    )  # fmt: skip
