@@ -8,21 +8,24 @@ Main entry points: :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
 kernels for your own Numba code live in :mod:`fastgs.kernels`.
 """
 
-from .estimators import DGLNNRegressor, DLNNRegressor
+from .estimators import DGLNNRegressor, DGLNNRegressorCV, DLNNRegressor
 from .groups import Groups, make_groups
-from .path import dglnn_path, dlnn_path
-from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
+from .path import dglnn_cv_path, dglnn_path, dlnn_path
+from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, Status
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DGLNNRegressor",
+    "DGLNNRegressorCV",
     "DLNNRegressor",
     "Groups",
     "make_groups",
     "dglnn_path",
+    "dglnn_cv_path",
     "dlnn_path",
     "DGLNNPath",
+    "DGLNNCVPath",
     "DLNNPath",
     "Status",
     "DivergenceWarning",

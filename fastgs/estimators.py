@@ -12,15 +12,15 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, check_cv, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .groups import make_groups
-from .path import DEFAULT_MAX_ITER, DEFAULT_TAU, dglnn_path, dlnn_path
+from .path import DEFAULT_MAX_ITER, DEFAULT_TAU, dglnn_cv_path, dglnn_path, dlnn_path
 from .results import DivergenceWarning
 
-__all__ = ["DGLNNRegressor", "DLNNRegressor"]
+__all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 
 _SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
 
@@ -304,3 +304,126 @@ def _warn_divergence(path, has_val: bool) -> None:
         # good iterate, which this condition excludes
         return
     warnings.warn(f"fit stopped early: {status.message}", DivergenceWarning, stacklevel=4)
+
+
+class DGLNNRegressorCV(DGLNNRegressor):
+    """DGLNN with the stopping iteration chosen by K-fold cross-validation.
+
+    The mean validation curve over folds picks ``t*`` (the analogue of
+    ``LassoCV``); the model is then refit on all the data for ``t*``
+    iterations.  All folds advance together in one sweep over X per
+    iteration (:func:`fastgs.dglnn_cv_path`), so K-fold CV plus the refit
+    costs far less than K + 1 separate fits.
+
+    Parameters
+    ----------
+    groups : as in :class:`DGLNNRegressor`
+    cv : int (default 5), a scikit-learn splitter whose test sets partition
+        the samples (KFold, GroupKFold, StratifiedKFold, ...), or an iterable
+        of (train, test) index pairs with that property
+    Other parameters as in :class:`DGLNNRegressor`.
+
+    Attributes
+    ----------
+    coef_, intercept_, u_, groups_, n_iter_, status_ : as in DGLNNRegressor
+    best_iter_ : the CV-chosen iteration ``t*``
+    cv_curve_ : (T+1,) mean validation loss over folds
+    cv_path_ : :class:`fastgs.DGLNNCVPath` with the per-fold curves
+    """
+
+    _parameter_constraints: dict = {
+        **{k: v for k, v in DGLNNRegressor._parameter_constraints.items()
+           if k not in ("early_stopping", "validation_fraction", "refit")},
+        "cv": ["cv_object"],
+    }  # fmt: skip
+
+    def __init__(
+        self,
+        groups=None,
+        *,
+        cv=5,
+        algorithm="alg2",
+        update="simultaneous",
+        alpha=1e-6,
+        step_u="auto",
+        step_v="auto",
+        switch="auto",
+        max_iter=DEFAULT_MAX_ITER,
+        fit_intercept=True,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.groups = groups
+        self.cv = cv
+        self.algorithm = algorithm
+        self.update = update
+        self.alpha = alpha
+        self.step_u = step_u
+        self.step_v = step_v
+        self.switch = switch
+        self.max_iter = max_iter
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, groups=None):
+        """Choose the stopping iteration by cross-validation, then refit on all data.
+
+        ``groups`` here are the sample groups of a group-aware splitter
+        (e.g. GroupKFold), as in scikit-learn; feature groups are the
+        ``groups`` parameter of the estimator.
+        """
+        self._validate_params()
+        if self.n_jobs == 0:
+            raise ValueError("n_jobs must be a positive integer, -1 or None; got 0.")
+        X, y = validate_data(
+            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
+            y_numeric=True, multi_output=False,
+        )  # fmt: skip
+        y = y.astype(X.dtype, copy=False)
+        self._prepare(X)
+        folds = self._fold_labels(X, y, groups)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            cv_path = dglnn_cv_path(
+                X, y, self.groups_, cv=folds, algorithm=self.algorithm, update=self.update,
+                alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
+                max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+            )  # fmt: skip
+        if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.iteration - 1:
+            warnings.warn(
+                f"cross-validation stopped early: {cv_path.status.message}",
+                DivergenceWarning, stacklevel=2,
+            )  # fmt: skip
+        best = int(cv_path.best_iter)
+        n_iter = max(best, 1)
+        full = self._path(X, y, n_iter, None, None, record_every=n_iter)
+        index = 0 if best == 0 else len(full) - 1
+        self._finish(full, index, None, best_iter=best)
+        self.cv_curve_ = cv_path.cv_curve
+        self.cv_path_ = cv_path
+        return self
+
+    def _fold_labels(self, X, y, groups):
+        n = X.shape[0]
+        if isinstance(self.cv, Integral):
+            if self.cv < 2 or self.cv > n:
+                raise ValueError(f"cv must be between 2 and n_samples={n}, got {self.cv}.")
+            splitter = KFold(self.cv, shuffle=True, random_state=self.random_state)
+        else:
+            splitter = check_cv(self.cv)
+        fold = np.full(n, -1, dtype=np.int64)
+        for k, (_, test) in enumerate(splitter.split(X, y, groups)):
+            test = np.asarray(test)
+            if np.any(fold[test] >= 0):
+                raise ValueError(
+                    "cv: the test sets of the splitter overlap; DGLNNRegressorCV needs test "
+                    "sets that partition the samples (e.g. KFold, GroupKFold)."
+                )
+            fold[test] = k
+        if np.any(fold < 0):
+            raise ValueError(
+                f"cv: {int(np.sum(fold < 0))} samples are in no test set; DGLNNRegressorCV needs "
+                "test sets that partition the samples (e.g. KFold, GroupKFold)."
+            )
+        return fold

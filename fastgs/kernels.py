@@ -415,3 +415,195 @@ def magnitude_step(u, vg, gamma):
     for l in range(L):
         u[l] = u[l] * (1 + two_gamma * vg[l])
     return STATUS_OK
+
+
+# --------------------------------------------------------------------------
+# K models at once (cross-validation): one sweep over X serves every fold
+# --------------------------------------------------------------------------
+
+# Columns per chunk in the K-model dense sweep: a 4-row block's chunk and one
+# model's slice of W stay in L1 while the K dot products run over them.
+_COL_CHUNK = 1024
+
+
+@jit
+def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
+    """Residuals of row i for every model; the row's own fold gets it as validation."""
+    K = dots.shape[0]
+    for k in range(K):
+        rr = y[i] - dots[k] + shift[k]
+        if k == f:
+            val_sq[k] += rr * rr
+            rk[k] = 0
+        else:
+            train_sq[k] += rr * rr
+            rsum[k] += rr
+            rk[k] = rr
+
+
+@jit
+def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """K models in one sweep over dense C-ordered X (cross-validation).
+
+    Row i belongs to fold ``fold[i]``: it is a validation row of model
+    ``fold[i]`` and a training row of every other model.  With
+    ``r_ik = y_i - x_i . W[k] + shift[k]``:
+
+    - ``G[k] = sum_{i: fold[i] != k} r_ik x_i``  (K, p) out, unscaled
+    - ``train_sq[k] = sum_{fold[i] != k} r_ik^2``, ``rsum[k] = sum_{fold[i] != k} r_ik``
+    - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
+
+    X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
+    Rows are taken four at a time and columns in chunks so that X streams
+    from memory once for all K models.
+    """
+    n, p = X.shape
+    K = W.shape[0]
+    zero = X.dtype.type(0)
+    G[:, :] = 0
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    dots = np.empty((4, K), dtype=X.dtype)
+    rk = np.empty((4, K), dtype=X.dtype)
+    i = 0
+    while i + 4 <= n:
+        x0 = X[i]
+        x1 = X[i + 1]
+        x2 = X[i + 2]
+        x3 = X[i + 3]
+        dots[:, :] = 0
+        for c0 in range(0, p, _COL_CHUNK):
+            c1 = min(c0 + _COL_CHUNK, p)
+            for k in range(K):
+                wk = W[k]
+                s0 = zero
+                s1 = zero
+                s2 = zero
+                s3 = zero
+                for j in range(c0, c1):
+                    wj = wk[j]
+                    s0 += x0[j] * wj
+                    s1 += x1[j] * wj
+                    s2 += x2[j] * wj
+                    s3 += x3[j] * wj
+                dots[0, k] += s0
+                dots[1, k] += s1
+                dots[2, k] += s2
+                dots[3, k] += s3
+        for b in range(4):
+            _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
+        for c0 in range(0, p, _COL_CHUNK):
+            c1 = min(c0 + _COL_CHUNK, p)
+            for k in range(K):
+                gk = G[k]
+                r0 = rk[0, k]
+                r1 = rk[1, k]
+                r2 = rk[2, k]
+                r3 = rk[3, k]
+                for j in range(c0, c1):
+                    gk[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+        i += 4
+    while i < n:
+        xi = X[i]
+        for k in range(K):
+            wk = W[k]
+            s = zero
+            for j in range(p):
+                s += xi[j] * wk[j]
+            dots[0, k] = s
+        _folds_finish_row(i, fold[i], y, shift, dots[0], train_sq, val_sq, rsum, rk[0])
+        for k in range(K):
+            rr = rk[0, k]
+            if rr != 0:
+                gk = G[k]
+                for j in range(p):
+                    gk[j] += rr * xi[j]
+        i += 1
+
+
+@jit
+def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """:func:`residual_gradient_folds_dense` for CSR X (one row sweep)."""
+    n = indptr.shape[0] - 1
+    K = W.shape[0]
+    zero = data.dtype.type(0)
+    G[:, :] = 0
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    dots = np.empty(K, dtype=data.dtype)
+    rk = np.empty(K, dtype=data.dtype)
+    for i in range(n):
+        start = indptr[i]
+        stop = indptr[i + 1]
+        for k in range(K):
+            wk = W[k]
+            s = zero
+            for kk in range(start, stop):
+                s += data[kk] * wk[np.uint64(indices[kk])]
+            dots[k] = s
+        _folds_finish_row(i, fold[i], y, shift, dots, train_sq, val_sq, rsum, rk)
+        for k in range(K):
+            rr = rk[k]
+            if rr != 0:
+                gk = G[k]
+                for kk in range(start, stop):
+                    gk[np.uint64(indices[kk])] += data[kk] * rr
+
+
+@jit
+def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """:func:`residual_gradient_folds_dense` for CSC X (scatter, then gather)."""
+    n = y.shape[0]
+    K = W.shape[0]
+    p = indptr.shape[0] - 1
+    zero = data.dtype.type(0)
+    R = np.empty((K, n), dtype=data.dtype)
+    for k in range(K):
+        residual_csc(data, indices, indptr, y, W[k], R[k])
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    for i in range(n):
+        f = fold[i]
+        for k in range(K):
+            rr = R[k, i] + shift[k]
+            if k == f:
+                val_sq[k] += rr * rr
+                R[k, i] = 0
+            else:
+                train_sq[k] += rr * rr
+                rsum[k] += rr
+                R[k, i] = rr
+    for k in range(K):
+        rk = R[k]
+        gk = G[k]
+        for j in range(p):
+            s = zero
+            for kk in range(indptr[j], indptr[j + 1]):
+                s += data[kk] * rk[np.uint64(indices[kk])]
+            gk[j] = s
+
+
+def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum):  # pragma: no cover
+    """Storage-generic K-model sweep (compiled code only)."""
+    raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
+
+
+@overload(residual_gradient_folds)
+def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    kind = _design_kind(design)
+    if kind == "dense":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_dense(
+            design, y, fold, W, shift, G, train_sq, val_sq, rsum
+        )
+    if kind == "csr":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_csr(
+            design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+        )
+    if kind == "csc":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_csc(
+            design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+        )
+    return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import solvers
 from ._validation import (
@@ -17,14 +18,15 @@ from ._validation import (
     check_design,
     check_scalar,
     check_target,
+    _to_scipy,
     empty_design_like,
     match_design,
 )
 from .groups import Groups, make_groups
 from .kernels import STATUS_OK, group_norms
-from .results import DGLNNPath, DivergenceWarning, DLNNPath, Status
+from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, Status
 
-__all__ = ["dglnn_path", "dlnn_path", "DEFAULT_MAX_ITER"]
+__all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 2000
 #: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (ALGORITHMS.md §6)
@@ -121,9 +123,58 @@ def _status(code, status_iter, last_iter, step) -> Status:
     return Status(code, status_iter, last_iter, step)
 
 
+def _check_scale(g0: np.ndarray) -> None:
+    """Refuse data whose scale overflows the very first gradient ``X^T y / n``."""
+    if not np.all(np.isfinite(g0)):
+        hint = " or pass float64 data" if g0.dtype == np.float32 else ""
+        raise ValueError(
+            "X.T @ y overflows: the values of X and y are too large for "
+            f"{g0.dtype} arithmetic. Rescale X and y, e.g. standardize the columns of X "
+            "(sklearn.preprocessing.StandardScaler) and divide y by its standard deviation"
+            f"{hint}."
+        )
+
+
 def _warn_if_diverged(status: Status, func: str) -> None:
     if not status.ok:
         warnings.warn(f"{func}: {status.message}", DivergenceWarning, stacklevel=3)
+
+
+class _DGLNNOptions:
+    """The checked options shared by :func:`dglnn_path` and :func:`dglnn_cv_path`."""
+
+    def __init__(self, algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, record_every):
+        if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {sorted(_ALGORITHMS)}, got {algorithm!r}.")
+        if update not in ("simultaneous", "sequential"):
+            raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
+        self.algorithm = algorithm
+        self.code = _ALGORITHMS[algorithm]
+        self.sequential = update == "sequential"
+        self.alpha, self.max_iter, self.record_every = _check_common(alpha, max_iter, record_every)
+        self.gamma = _check_step(step_u, "step_u")
+        self.eta = _check_step(step_v, "step_v")
+        self.tau = check_scalar(tau, "tau", low=0.0)
+        self.switch_at = -1
+        if isinstance(switch, str):
+            if switch not in _SWITCH_RULES:
+                raise ValueError(
+                    f"switch must be 'auto', 'paper' or an iteration number, got {switch!r}."
+                )
+            self.switch_rule = _SWITCH_RULES[switch]
+        else:
+            self.switch_at = check_scalar(switch, "switch", low=0, low_inclusive=True, integer=True)
+            self.switch_rule = solvers.SWITCH_AT
+
+    def steps(self, a_max: float):
+        """(gamma, eta): the given step sizes, or the automatic ones for ``a_max``."""
+        scale = a_max if a_max > 0 else 1.0
+        gamma = DEFAULT_KAPPA / scale if self.gamma is None else self.gamma
+        if self.eta is not None:
+            eta = self.eta
+        else:
+            eta = gamma if self.algorithm == "gd" else DEFAULT_ETA_FACTOR / scale**2
+        return gamma, eta
 
 
 def dglnn_path(
@@ -192,22 +243,10 @@ def dglnn_path(
         A diverging run stops, warns (:class:`fastgs.DivergenceWarning`) and
         returns the last good iterate.
     """
-    if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {sorted(_ALGORITHMS)}, got {algorithm!r}.")
-    if update not in ("simultaneous", "sequential"):
-        raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
-    alpha, max_iter, record_every = _check_common(alpha, max_iter, record_every)
-    gamma = _check_step(step_u, "step_u")
-    eta = _check_step(step_v, "step_v")
-    tau = check_scalar(tau, "tau", low=0.0)
-    switch_at = -1
-    if isinstance(switch, str):
-        if switch not in _SWITCH_RULES:
-            raise ValueError(f"switch must be 'auto', 'paper' or an iteration number, got {switch!r}.")
-        switch_rule = _SWITCH_RULES[switch]
-    else:
-        switch_at = check_scalar(switch, "switch", low=0, low_inclusive=True, integer=True)
-        switch_rule = solvers.SWITCH_AT
+    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, record_every)
+    max_iter, record_every, alpha = opts.max_iter, opts.record_every, opts.alpha
+    gamma, eta = opts.gamma, opts.eta
+    switch_rule, switch_at = opts.switch_rule, opts.switch_at
 
     prob = _Problem(X, y, X_val, y_val, fit_intercept)
     n, p = prob.design.shape
@@ -216,14 +255,10 @@ def dglnn_path(
     dtype = prob.dtype
 
     g0 = prob.correlation()
+    _check_scale(g0)
     norms = np.empty(L, dtype=dtype)
     group_norms(g0, grp.group_ptr, grp.group_idx, norms)
-    a_max = float(norms.max())
-    scale = a_max if a_max > 0 else 1.0
-    if gamma is None:
-        gamma = DEFAULT_KAPPA / scale
-    if eta is None:
-        eta = gamma if algorithm == "gd" else DEFAULT_ETA_FACTOR / scale**2
+    gamma, eta = opts.steps(float(norms.max()))
 
     u, v = _initial_uv(u0, v0, alpha, grp, g0, norms, algorithm, dtype)
 
@@ -235,12 +270,12 @@ def dglnn_path(
     rec_val = np.empty(k, dtype=dtype)
     best_u = u.copy()
     best_v = v.copy()
-    sequential = update == "sequential"
+    sequential = opts.sequential
     n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
         prob.design.arrays, prob.y, prob.val_arrays, prob.y_val,
         grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
-        _ALGORITHMS[algorithm], sequential, dtype.type(gamma), dtype.type(eta),
-        switch_rule, float(tau), switch_at, max_iter, record_every,
+        opts.code, sequential, dtype.type(gamma), dtype.type(eta),
+        switch_rule, opts.tau, switch_at, max_iter, record_every,
         rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
     )  # fmt: skip
     coefs = rec_w[:n_rec]
@@ -341,7 +376,9 @@ def dlnn_path(
     n, p = prob.design.shape
     dtype = prob.dtype
     if gamma is None:
-        a_max = float(np.max(np.abs(prob.correlation())))
+        g0 = prob.correlation()
+        _check_scale(g0)
+        a_max = float(np.max(np.abs(g0)))
         a_max = a_max if a_max > 0 else 1.0
         gamma = DEFAULT_KAPPA / ((depth**2 / 4.0) * a_max ** ((2.0 * depth - 2.0) / depth))
     a = np.full(p, alpha, dtype=dtype)
@@ -376,4 +413,140 @@ def dlnn_path(
         n_passes=int(evaluated + (0 if step != "auto" else 1)),
         depth=depth,
         step=float(gamma),
+    )
+
+
+def _fold_labels(folds, n: int, random_state) -> tuple[np.ndarray, int]:
+    """Fold label of each row, int64 (n,), and the number of folds."""
+    if isinstance(folds, (int, np.integer)) and not isinstance(folds, (bool, np.bool_)):
+        K = int(folds)
+        if K < 2:
+            raise ValueError(f"cv must be at least 2 folds, got {K}.")
+        if K > n:
+            raise ValueError(f"cv={K} folds need at least {K} samples; got n_samples={n}.")
+        rng = np.random.default_rng(random_state)
+        fold = np.empty(n, dtype=np.int64)
+        fold[rng.permutation(n)] = np.arange(n) % K
+        return fold, K
+    labels = np.asarray(folds)
+    if labels.shape != (n,) or labels.dtype.kind not in "iu":
+        raise ValueError(
+            f"folds must be a number of folds or an int array of one fold label per sample "
+            f"(shape ({n},)); got {labels.dtype} array of shape {labels.shape}."
+        )
+    uniq, fold = np.unique(labels, return_inverse=True)
+    if uniq.size < 2:
+        raise ValueError("folds: need at least 2 distinct fold labels.")
+    return fold.astype(np.int64), int(uniq.size)
+
+
+def dglnn_cv_path(
+    X,
+    y,
+    groups=None,
+    *,
+    cv=5,
+    random_state=None,
+    algorithm="alg2",
+    update="simultaneous",
+    alpha=1e-6,
+    step_u="auto",
+    step_v="auto",
+    switch="auto",
+    tau=DEFAULT_TAU,
+    max_iter=DEFAULT_MAX_ITER,
+    fit_intercept=False,
+):
+    """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
+
+    Each fold's model is trained on the other folds' rows exactly as
+    :func:`dglnn_path` would train it (own automatic step sizes, own centering)
+    and validated on its own rows at every iteration.  All K models advance
+    together: one pass over the rows of X per iteration serves every fold.
+
+    Parameters
+    ----------
+    cv : int (number of folds, rows assigned at random with ``random_state``)
+        or an int array (n,) of fold labels
+    Other parameters as in :func:`dglnn_path`.
+
+    Returns
+    -------
+    DGLNNCVPath
+        ``val_curves`` (T+1, K), ``train_curves`` (T+1, K), ``cv_curve``
+        (T+1,) the mean validation loss over folds, ``best_iter`` its argmin,
+        ``fold`` (n,), ``switch_iters`` (K,), ``status``.
+    """
+    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1)
+    if not isinstance(fit_intercept, (bool, np.bool_)):
+        raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+    design = check_design(X, "X")
+    n, p = design.shape
+    dtype = design.dtype
+    y = check_target(y, n, dtype, "y")
+    grp: Groups = make_groups(groups, p)
+    fold, K = _fold_labels(cv, n, random_state)
+    n_val = np.bincount(fold, minlength=K).astype(np.int64)
+    n_train = n - n_val
+    if np.any(n_val == 0) or np.any(n_train == 0):
+        raise ValueError("cv: every fold needs at least one validation and one training sample.")
+    if fit_intercept:
+        onehot = sp.csr_matrix((np.ones(n), (fold, np.arange(n))), shape=(K, n))
+        col_fold = onehot @ _to_scipy(design)
+        col_fold = np.asarray(col_fold.toarray() if sp.issparse(col_fold) else col_fold, dtype=np.float64)
+        col_all = col_fold.sum(axis=0)
+        x_offsets = ((col_all - col_fold) / n_train[:, None]).astype(dtype)
+        y_fold = np.bincount(fold, weights=y.astype(np.float64), minlength=K)
+        y_offsets = ((y_fold.sum() - y_fold) / n_train).astype(dtype)
+    else:
+        x_offsets = np.zeros((K, p), dtype=dtype)
+        y_offsets = np.zeros(K, dtype=dtype)
+    center = bool(fit_intercept)
+
+    # every fold's X_k^T y_k / n_k (one sweep at w = 0) for its automatic steps
+    W0 = np.zeros((K, p), dtype=dtype)
+    G0 = np.empty((K, p), dtype=dtype)
+    work = [np.empty(K, dtype=dtype) for _ in range(6)]
+    solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
+                             n_train, n_val, work[0], G0, work[1], work[2], work[3],
+                             work[4], work[5])  # fmt: skip
+    _check_scale(G0.ravel())
+    L = grp.n_groups
+    U = np.empty((K, L), dtype=dtype)
+    V = np.empty((K, p), dtype=dtype)
+    gammas = np.empty(K, dtype=dtype)
+    etas = np.empty(K, dtype=dtype)
+    norms = np.empty(L, dtype=dtype)
+    for k in range(K):
+        group_norms(G0[k], grp.group_ptr, grp.group_idx, norms)
+        gammas[k], etas[k] = opts.steps(float(norms.max()))
+        U[k], V[k] = _initial_uv(None, None, opts.alpha, grp, G0[k], norms, opts.algorithm, dtype)
+    T = opts.max_iter
+    train_curves = np.full((T + 1, K), np.nan, dtype=dtype)
+    val_curves = np.full((T + 1, K), np.nan, dtype=dtype)
+    switch_iters = np.empty(K, dtype=np.int64)
+    n_eval, code, status_iter = solvers.dglnn_cv_solve(
+        design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
+        center, n_train, n_val, opts.code, opts.sequential, gammas, etas,
+        opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
+    )  # fmt: skip
+    status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
+    _warn_if_diverged(status, "dglnn_cv_path")
+    val_curves = val_curves[:n_eval]
+    cv_curve = val_curves.mean(axis=1)
+    best_iter = int(np.argmin(cv_curve)) if n_eval else 0
+    sequential = opts.sequential and opts.algorithm != "gd"
+    return DGLNNCVPath(
+        iterations=np.arange(n_eval, dtype=np.int64),
+        cv_curve=cv_curve,
+        val_curves=val_curves,
+        train_curves=train_curves[:n_eval],
+        best_iter=best_iter,
+        fold=fold,
+        switch_iters=switch_iters,
+        status=status,
+        groups=grp,
+        step_u=gammas.astype(np.float64),
+        step_v=etas.astype(np.float64),
+        n_passes=int(1 + n_eval + (n_eval - 1 if sequential else 0)),
     )

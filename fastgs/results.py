@@ -8,7 +8,7 @@ import numpy as np
 
 from .kernels import STATUS_NONFINITE, STATUS_OK, STATUS_U_NONPOSITIVE
 
-__all__ = ["Status", "DivergenceWarning", "DGLNNPath", "DLNNPath"]
+__all__ = ["Status", "DivergenceWarning", "DGLNNPath", "DLNNPath", "DGLNNCVPath"]
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -148,3 +148,45 @@ class DLNNPath(_PathBase):
 
     def __repr__(self) -> str:
         return f"DLNNPath(depth={self.depth}, {self._summary()})"
+
+
+class DGLNNCVPath:
+    """Cross-validation curves of DGLNN (:func:`fastgs.dglnn_cv_path`).
+
+    Attributes
+    ----------
+    iterations : int64 (T+1,)
+    cv_curve : (T+1,) mean validation loss over folds
+    val_curves, train_curves : (T+1, K) per-fold losses
+    best_iter : int, argmin of ``cv_curve``
+    fold : int64 (n,), fold label of each row
+    switch_iters : int64 (K,), Algorithm 2's switch per fold (-1: none)
+    step_u, step_v : (K,) step sizes per fold
+    status : :class:`Status` ; groups : :class:`fastgs.Groups`
+    n_passes : passes over X (each serves all folds)
+    """
+
+    def __init__(self, *, iterations, cv_curve, val_curves, train_curves, best_iter, fold,
+                 switch_iters, status, groups, step_u, step_v, n_passes):  # fmt: skip
+        self.iterations = iterations
+        self.cv_curve = cv_curve
+        self.val_curves = val_curves
+        self.train_curves = train_curves
+        self.best_iter = best_iter
+        self.fold = fold
+        self.switch_iters = switch_iters
+        self.status = status
+        self.groups = groups
+        self.step_u = step_u
+        self.step_v = step_v
+        self.n_passes = n_passes
+
+    @property
+    def n_folds(self) -> int:
+        return self.val_curves.shape[1]
+
+    def __repr__(self) -> str:
+        return (
+            f"DGLNNCVPath(n_folds={self.n_folds}, n_iter={len(self.iterations) - 1}, "
+            f"best_iter={self.best_iter}, status={self.status.name!r})"
+        )

@@ -32,6 +32,7 @@ from .kernels import (
     magnitude_step,
     residual,
     residual_gradient,
+    residual_gradient_folds,
     weight_normalized_direction_step,
 )
 
@@ -155,7 +156,6 @@ def dglnn_solve(
     prev_loss = np.nan
     prev_val = np.nan
     prev_recorded = True
-    last_t = 0
 
     expand_group_weights(u, v, group_ptr, group_idx, w)
     for t in range(max_iter + 1):
@@ -174,7 +174,6 @@ def dglnn_solve(
                     rec_u[k, :] = u
                     k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
             break
-        last_t = t
         if has_val and val < best_val:
             best_val = val
             best_iter = t
@@ -193,28 +192,12 @@ def dglnn_solve(
         prev_val = val
         prev_recorded = recorded
 
-        if algorithm == GD:
-            group_inner(v, g, group_ptr, group_idx, vg)
-            # v step with the old u, as in simultaneous gradient descent
-            for l in range(L):
-                c = gamma * u[l] * u[l]
-                for kk in range(group_ptr[l], group_ptr[l + 1]):
-                    j = group_idx[kk]
-                    v[j] += c * g[j]
-            step_status = magnitude_step(u, vg, gamma)
-        else:
-            if switched:
-                constant_direction_step(u, v, g, eta, group_ptr, group_idx)
-            else:
-                weight_normalized_direction_step(u, v, g, group_ptr, group_idx)
-            if sequential:
-                # the paper's order: g at (u(t), v(t+1)) for the magnitude step
-                expand_group_weights(u, v, group_ptr, group_idx, w)
-                loss_and_gradient(design, y, w, r, g, x_offset, center)
-            group_inner(v, g, group_ptr, group_idx, vg)
-            step_status = magnitude_step(u, vg, gamma)
-            if step_status == STATUS_OK and not _all_finite(v):
-                step_status = STATUS_NONFINITE
+        _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, group_idx)
+        if sequential and algorithm != GD:
+            # the paper's order: g at (u(t), v(t+1)) for the magnitude step
+            expand_group_weights(u, v, group_ptr, group_idx, w)
+            loss_and_gradient(design, y, w, r, g, x_offset, center)
+        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx)
 
         if step_status != STATUS_OK:
             status = step_status
@@ -238,6 +221,37 @@ def dglnn_solve(
         expand_group_weights(u, v, group_ptr, group_idx, w)
 
     return k, status, status_iter, switch_iter, best_iter, best_val
+
+
+@jit
+def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, group_idx):
+    """The direction part of one DGLNN iteration, in place on v.
+
+    For GD the inner products ``<v(t), g(t)>`` needed by the magnitude step
+    are taken here, before v moves (simultaneous gradient descent).
+    """
+    if algorithm == GD:
+        group_inner(v, g, group_ptr, group_idx, vg)
+        for l in range(u.shape[0]):
+            c = gamma * u[l] * u[l]
+            for kk in range(group_ptr[l], group_ptr[l + 1]):
+                j = group_idx[kk]
+                v[j] += c * g[j]
+    elif switched:
+        constant_direction_step(u, v, g, eta, group_ptr, group_idx)
+    else:
+        weight_normalized_direction_step(u, v, g, group_ptr, group_idx)
+
+
+@jit
+def _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx):
+    """The magnitude part of one DGLNN iteration, in place on u; returns a status."""
+    if algorithm != GD:
+        group_inner(v, g, group_ptr, group_idx, vg)
+    status = magnitude_step(u, vg, gamma)
+    if status == STATUS_OK and not _all_finite(v):
+        status = STATUS_NONFINITE
+    return status
 
 
 @jit
@@ -350,3 +364,109 @@ def dlnn_solve(
             b_new[j], b[j] = b[j], b_new[j]
             w[j] = a[j] ** depth - b[j] ** depth
     return k, status, status_iter, best_iter, best_val
+
+
+@jit
+def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+                     shift, G, train_sq, val_sq, rsum, train_loss, val_loss):  # fmt: skip
+    """One sweep for all K models: G[k] <- centered X^T r / n_k; losses per fold."""
+    K = W.shape[0]
+    for k in range(K):
+        shift[k] = (np.dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
+    residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum)
+    for k in range(K):
+        gk = G[k]
+        inv_n = gk.dtype.type(1.0 / n_train[k])
+        if center:
+            xo = x_offsets[k]
+            c = rsum[k]
+            for j in range(gk.shape[0]):
+                gk[j] = (gk[j] - xo[j] * c) * inv_n
+        else:
+            for j in range(gk.shape[0]):
+                gk[j] *= inv_n
+        train_loss[k] = 0.5 * train_sq[k] / n_train[k]
+        val_loss[k] = 0.5 * val_sq[k] / n_val[k]
+
+
+@jit
+def dglnn_cv_solve(
+    design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
+    algorithm, sequential, gammas, etas, switch_rule, tau, switch_at, max_iter,
+    train_curve, val_curve, switch_iters,
+):  # fmt: skip
+    """K DGLNN models, one per cross-validation fold, advanced together.
+
+    Every iteration makes one sweep over X for all folds
+    (:func:`fastgs.kernels.residual_gradient_folds`): row i is a training row
+    of every model but model ``fold[i]``, for which it is a validation row.
+    Each model follows exactly the updates of :func:`dglnn_solve` on its own
+    training rows (its own step sizes ``gammas[k]``, ``etas[k]``, centering
+    ``x_offsets[k]``, ``y_offsets[k]``, and switch).
+
+    U (K, L), V (K, p) in/out; train_curve, val_curve (max_iter + 1, K) out;
+    switch_iters (K,) out (-1: no switch).  Returns
+    ``(n_evaluated, status, status_iter)``: the curves are valid for the
+    first ``n_evaluated`` iterations; a divergence of any fold stops all.
+    """
+    K, p = V.shape
+    L = U.shape[1]
+    W = np.empty((K, p), dtype=V.dtype)
+    G = np.empty((K, p), dtype=V.dtype)
+    VG = np.empty((K, L), dtype=V.dtype)
+    shift = np.empty(K, dtype=V.dtype)
+    train_sq = np.empty(K, dtype=V.dtype)
+    val_sq = np.empty(K, dtype=V.dtype)
+    rsum = np.empty(K, dtype=V.dtype)
+    tl = np.empty(K, dtype=V.dtype)
+    vl = np.empty(K, dtype=V.dtype)
+    u_prev = np.empty(L, dtype=V.dtype)
+    switched = np.zeros(K, dtype=np.bool_)
+    for k in range(K):
+        switch_iters[k] = -1
+        if algorithm == ALG2 and switch_rule == SWITCH_AT and switch_at <= 0:
+            switched[k] = True
+            switch_iters[k] = 0
+        expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+    status = STATUS_OK
+    status_iter = -1
+    n_eval = 0
+    for t in range(max_iter + 1):
+        _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+                         shift, G, train_sq, val_sq, rsum, tl, vl)  # fmt: skip
+        if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
+            status = STATUS_NONFINITE
+            status_iter = t
+            break
+        train_curve[t, :] = tl
+        val_curve[t, :] = vl
+        n_eval = t + 1
+        if t == max_iter:
+            break
+        for k in range(K):
+            _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k], etas[k],
+                             group_ptr, group_idx)  # fmt: skip
+        if sequential and algorithm != GD:
+            for k in range(K):
+                expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+            _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+                             shift, G, train_sq, val_sq, rsum, tl, vl)  # fmt: skip
+        for k in range(K):
+            u_prev[:] = U[k]
+            step_status = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k],
+                                           group_ptr, group_idx)  # fmt: skip
+            if step_status != STATUS_OK:
+                status = step_status
+                status_iter = t
+            elif algorithm == ALG2 and not switched[k]:
+                if switch_rule == SWITCH_AT:
+                    fire = t + 1 >= switch_at
+                else:
+                    fire = _switch_criterion(u_prev, U[k], tau, switch_rule == SWITCH_AUTO)
+                if fire:
+                    switched[k] = True
+                    switch_iters[k] = t + 1
+            expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+        if status != STATUS_OK:
+            break
+    return n_eval, status, status_iter
