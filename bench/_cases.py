@@ -130,13 +130,13 @@ def csr_case(n, p, density, dtype=np.float64, seed=0) -> PassCase:
 
 def dense_shapes(quick: bool):
     if quick:
-        return [(500, 5000), (5000, 500)]
+        return [(1000, 10000), (10000, 1000)]
     return [(2000, 20000), (20000, 2000)]
 
 
 def csr_shapes(quick: bool):
     if quick:
-        return [(5000, 5000, 1e-3), (5000, 5000, 1e-2)]
+        return [(10000, 10000, 1e-3), (10000, 10000, 1e-2)]
     return [(20000, 20000, 1e-3), (20000, 20000, 1e-2)]
 
 

@@ -10,6 +10,12 @@ import _cases
 
 #: case name -> {"baseline": seconds, "fastgs": seconds, "target": str, "kind": str}
 RESULTS: dict[str, dict] = {}
+#: the BLAS description taken while the session's thread limit was active
+SESSION = {"blas": None}
+
+
+def session_blas() -> str:
+    return SESSION["blas"] or _cases.blas_description()
 
 
 def record(benchmark, case_name: str, impl: str, kind: str, target: float) -> None:
@@ -30,7 +36,7 @@ def record(benchmark, case_name: str, impl: str, kind: str, target: float) -> No
             speedup=1.0 / ratio,
             target=target_text(kind, target),
             met=met(kind, target, ratio),
-            blas=_cases.blas_description(),
+            blas=session_blas(),
         )
         print(f"\n{case_name}: fastgs/baseline = {ratio:.3f} (target {target_text(kind, target)})")
 

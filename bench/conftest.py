@@ -18,17 +18,18 @@ import scipy.sparse  # noqa: F401
 from threadpoolctl import threadpool_limits
 
 import _cases
-from _ratios import RESULTS, met, target_text
+from _ratios import RESULTS, SESSION, met, session_blas, target_text
 
 
 @pytest.fixture(scope="session", autouse=True)
 def single_threaded_blas():
     with threadpool_limits(limits=1):
+        SESSION["blas"] = _cases.blas_description()
         yield
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):
-    machine_info["blas"] = _cases.blas_description()
+    machine_info["blas"] = session_blas()
     machine_info["openblas_env_warning"] = _cases.openblas_env_warning()
 
 
@@ -38,11 +39,12 @@ def pytest_terminal_summary(terminalreporter):
         return
     tr = terminalreporter
     tr.section("fastgs vs baseline (min times, same process)")
-    tr.write_line(f"BLAS: {_cases.blas_description()}")
+    tr.write_line(f"BLAS: {session_blas()}")
     warning = _cases.openblas_env_warning()
     if warning:
         tr.write_line(warning)
-    tr.write_line(f"{'case':<52} {'fastgs ms':>10} {'base ms':>10} {'ratio':>7} {'speed-up':>9}  target")
+    header = f"{'case':<52} {'fastgs ms':>10} {'base ms':>10} {'ratio':>7} {'speed-up':>9}"
+    tr.write_line(header + "  target")
     for name, e in done.items():
         ratio = e["fastgs"] / e["baseline"]
         status = "met" if met(e["kind"], e["target"], ratio) else "NOT met"

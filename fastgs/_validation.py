@@ -73,7 +73,14 @@ def _float_dtype(dtype, name: str) -> np.dtype:
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    if not np.all(np.isfinite(values)):
+    # checked in slices of about 8 MB so that a large X costs no n x p temporary
+    flat = values.reshape(-1) if values.flags.c_contiguous else None
+    if flat is None:
+        ok = bool(np.all(np.isfinite(values)))
+    else:
+        step = 1 << 20
+        ok = all(np.isfinite(flat[i : i + step]).all() for i in range(0, flat.size, step))
+    if not ok:
         bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
         what = "NaN" if np.isnan(values).any() else "infinite"
         raise ValueError(f"{name} contains {bad} non-finite value(s) ({what}); remove or impute them.")

@@ -164,16 +164,18 @@ def residual_gradient_csr(data, indices, indptr, y, w, r, g):
         g[j] = 0
     zero = data.dtype.type(0)
     for i in range(n):
-        start = indptr[i]
-        stop = indptr[i + 1]
+        # Row slices give LLVM a known trip count and base pointers (measured:
+        # ~1.5x faster than indexing data/indices by k), and the unsigned
+        # index drops numba's negative-index wraparound branch.
+        d = data[indptr[i] : indptr[i + 1]]
+        ix = indices[indptr[i] : indptr[i + 1]]
         s = zero
-        for k in range(start, stop):
-            # unsigned index: no negative-index wraparound branch in the gather
-            s += data[k] * w[np.uint64(indices[k])]
+        for t in range(d.shape[0]):
+            s += d[t] * w[np.uint64(ix[t])]
         ri = y[i] - s
         r[i] = ri
-        for k in range(start, stop):
-            g[np.uint64(indices[k])] += data[k] * ri
+        for t in range(d.shape[0]):
+            g[np.uint64(ix[t])] += d[t] * ri
 
 
 @jit
@@ -191,9 +193,11 @@ def residual_gradient_csc(data, indices, indptr, y, w, r, g):
     p = indptr.shape[0] - 1
     zero = data.dtype.type(0)
     for j in range(p):
+        d = data[indptr[j] : indptr[j + 1]]
+        ix = indices[indptr[j] : indptr[j + 1]]
         s = zero
-        for k in range(indptr[j], indptr[j + 1]):
-            s += data[k] * r[np.uint64(indices[k])]
+        for t in range(d.shape[0]):
+            s += d[t] * r[np.uint64(ix[t])]
         g[j] = s
 
 
@@ -216,9 +220,11 @@ def residual_csr(data, indices, indptr, y, w, r):
     n = indptr.shape[0] - 1
     zero = data.dtype.type(0)
     for i in range(n):
+        d = data[indptr[i] : indptr[i + 1]]
+        ix = indices[indptr[i] : indptr[i + 1]]
         s = zero
-        for k in range(indptr[i], indptr[i + 1]):
-            s += data[k] * w[np.uint64(indices[k])]
+        for t in range(d.shape[0]):
+            s += d[t] * w[np.uint64(ix[t])]
         r[i] = y[i] - s
 
 
@@ -231,8 +237,10 @@ def residual_csc(data, indices, indptr, y, w, r):
     for j in range(p):
         wj = w[j]
         if wj != 0:
-            for k in range(indptr[j], indptr[j + 1]):
-                r[np.uint64(indices[k])] -= data[k] * wj
+            d = data[indptr[j] : indptr[j + 1]]
+            ix = indices[indptr[j] : indptr[j + 1]]
+            for t in range(d.shape[0]):
+                r[np.uint64(ix[t])] -= d[t] * wj
 
 
 def residual_gradient(design, y, w, r, g):  # pragma: no cover - replaced in compiled code
@@ -535,21 +543,21 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, tra
     dots = np.empty(K, dtype=data.dtype)
     rk = np.empty(K, dtype=data.dtype)
     for i in range(n):
-        start = indptr[i]
-        stop = indptr[i + 1]
+        d = data[indptr[i] : indptr[i + 1]]
+        ix = indices[indptr[i] : indptr[i + 1]]
         for k in range(K):
             wk = W[k]
             s = zero
-            for kk in range(start, stop):
-                s += data[kk] * wk[np.uint64(indices[kk])]
+            for t in range(d.shape[0]):
+                s += d[t] * wk[np.uint64(ix[t])]
             dots[k] = s
         _folds_finish_row(i, fold[i], y, shift, dots, train_sq, val_sq, rsum, rk)
         for k in range(K):
             rr = rk[k]
             if rr != 0:
                 gk = G[k]
-                for kk in range(start, stop):
-                    gk[np.uint64(indices[kk])] += data[kk] * rr
+                for t in range(d.shape[0]):
+                    gk[np.uint64(ix[t])] += d[t] * rr
 
 
 @jit
@@ -580,9 +588,11 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
         rk = R[k]
         gk = G[k]
         for j in range(p):
+            d = data[indptr[j] : indptr[j + 1]]
+            ix = indices[indptr[j] : indptr[j + 1]]
             s = zero
-            for kk in range(indptr[j], indptr[j + 1]):
-                s += data[kk] * rk[np.uint64(indices[kk])]
+            for t in range(d.shape[0]):
+                s += d[t] * rk[np.uint64(ix[t])]
             gk[j] = s
 
 

@@ -227,13 +227,13 @@ def dglnn_solve(
 def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, group_idx):
     """The direction part of one DGLNN iteration, in place on v.
 
-    For GD the inner products ``<v(t), g(t)>`` needed by the magnitude step
+    GD: ``v_l += eta u_l^2 g_l`` (eta defaults to gamma).  For GD the inner products ``<v(t), g(t)>`` needed by the magnitude step
     are taken here, before v moves (simultaneous gradient descent).
     """
     if algorithm == GD:
         group_inner(v, g, group_ptr, group_idx, vg)
         for l in range(u.shape[0]):
-            c = gamma * u[l] * u[l]
+            c = eta * u[l] * u[l]
             for kk in range(group_ptr[l], group_ptr[l + 1]):
                 j = group_idx[kk]
                 v[j] += c * g[j]

@@ -233,6 +233,9 @@ def dglnn_reference(
                 if not ok:
                     status, status_iter = STATUS_U_NONPOSITIVE, t
                     break
+                if not _finite(v_new):
+                    status, status_iter = STATUS_NONFINITE, t
+                    break
             else:
                 if switch_iter is not None and t >= switch_iter:
                     v_new = constant_direction_step(u, v, g, eta, groups)

@@ -1,0 +1,1 @@
+"""asv benchmarks of fastgs (see bench/README.md and asv.conf.json)."""

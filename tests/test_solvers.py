@@ -1,0 +1,703 @@
+"""fastgs.dglnn_path / fastgs.dlnn_path against the NumPy references in tests/reference.py."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastgs
+import reference as ref
+
+RTOL = 1e-10  # parity with the float64 reference
+STORAGE_RTOL = 1e-12  # dense vs sparse storages of the same data
+SIZE = 3
+#: initial magnitudes that make ~100 iterations interesting (GD needs a larger start)
+ALPHA = {"alg1": 1e-3, "alg2": 1e-3, "gd": 0.2}
+
+
+# --------------------------------------------------------------------------
+# data and comparison helpers
+# --------------------------------------------------------------------------
+
+
+def make_problem(seed=0, n=50, p=24, noise=0.05, n_val=30, density=1.0, offset=True):
+    """Gaussian X (columns with nonzero means when ``offset``), two active groups
+    of SIZE contiguous features, intercept 1.5 when ``offset``."""
+    rng = np.random.default_rng(seed)
+    shift = rng.uniform(-0.3, 0.3, p) if offset else np.zeros(p)
+
+    def draw(m):
+        A = rng.standard_normal((m, p)) + shift
+        if density < 1:
+            A *= rng.random((m, p)) < density
+        return A
+
+    w_true = np.zeros(p)
+    w_true[0:3] = [1.5, -1.0, 2.0]
+    w_true[9:12] = [-1.0, 1.0, 0.5]
+    b = 1.5 if offset else 0.0
+    X, Xv = draw(n), draw(n_val)
+    y = X @ w_true + b + noise * rng.standard_normal(n)
+    yv = Xv @ w_true + b + noise * rng.standard_normal(n_val)
+    groups = [np.arange(i, i + SIZE) for i in range(0, p, SIZE)]
+    return X, y, Xv, yv, groups
+
+
+def explicit_steps(X, y, groups, fit_intercept=False):
+    a_max = ref.auto_a_max(X, y, groups, fit_intercept)
+    return 0.2 / a_max, 0.5 / a_max**2
+
+
+def rows_close(actual, expected, rtol):
+    """Each row (iterate) equal to the reference to rtol relative to its norm."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert np.all(np.isfinite(actual))
+    a2 = np.atleast_2d(actual)
+    e2 = np.atleast_2d(expected)
+    err = np.linalg.norm(a2 - e2, axis=-1)
+    bound = rtol * np.linalg.norm(e2, axis=-1) + 1e-300
+    bad = np.flatnonzero(err > bound)
+    assert bad.size == 0, f"rows {bad[:5]}: max relative error {np.max(err / (bound / rtol)):.3e}"
+
+
+def values_close(actual, expected, rtol):
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=0)
+
+
+def expected_iterations(last, record_every):
+    return np.array([t for t in range(last + 1) if t % record_every == 0 or t == last])
+
+
+def assert_matches(P, R, record_every=1, rtol=RTOL, has_val=False, check_u=True):
+    """Every recorded field of a path against the reference."""
+    its = expected_iterations(R.last_good, record_every)
+    np.testing.assert_array_equal(P.iterations, its)
+    assert P.iterations.dtype.kind == "i"
+    rows_close(P.coefs, R.w[its], rtol)
+    if check_u:
+        rows_close(P.u, R.u[its], rtol)
+    values_close(P.train_loss, R.train_loss[its], rtol)
+    scale = np.abs(R.intercepts).max() + 1e-300
+    assert np.max(np.abs(P.intercepts - R.intercepts[its])) <= rtol * max(scale, 1.0)
+    np.testing.assert_array_equal(P.coef, P.coefs[-1])
+    assert P.status.code == R.status
+    assert P.status.last_good == R.last_good
+    if R.status != ref.STATUS_OK:
+        assert P.status.iteration == R.status_iter
+    else:
+        assert P.status.ok and P.status.iteration == -1
+    if has_val:
+        values_close(P.val_loss, R.val_loss[its], rtol)
+        assert P.best_iter == R.best_iter
+        rows_close(P.best_coef, R.best_w, rtol)
+        b = R.intercepts[R.best_iter]
+        assert abs(P.best_intercept - b) <= rtol * max(abs(b), 1.0)
+    else:
+        assert P.val_loss is None and P.best_iter is None and P.best_coef is None
+
+
+def run_pair(X, y, groups, spec=SIZE, *, algorithm, update="simultaneous", switch=None,
+             gamma=None, eta=None, X_val=None, y_val=None, pass_eta=True, **kw):  # fmt: skip
+    """fastgs.dglnn_path and dglnn_reference with the same settings."""
+    fkw = dict(kw)
+    rkw = dict(kw)
+    rkw.pop("record_every", None)
+    if switch is not None:
+        fkw["switch"] = switch
+        rkw["switch"] = switch
+    if gamma is not None:
+        fkw["step_u"] = gamma
+    if eta is not None and pass_eta:
+        fkw["step_v"] = eta
+    P = fastgs.dglnn_path(X, y, spec, algorithm=algorithm, update=update,
+                          X_val=X_val, y_val=y_val, **fkw)  # fmt: skip
+    R = ref.dglnn_reference(X, y, groups, algorithm=algorithm, update=update, gamma=gamma,
+                            eta=eta if pass_eta else None, X_val=X_val, y_val=y_val, **rkw)  # fmt: skip
+    return P, R
+
+
+# --------------------------------------------------------------------------
+# DGLNN against the reference
+# --------------------------------------------------------------------------
+
+CASES = [
+    ("alg1", "simultaneous", None),
+    ("alg1", "sequential", None),
+    ("alg2", "simultaneous", 0),
+    ("alg2", "simultaneous", 17),
+    ("alg2", "sequential", 17),
+    ("alg2", "simultaneous", "paper"),
+    ("alg2", "sequential", "paper"),
+    ("alg2", "simultaneous", "auto"),
+    ("gd", "simultaneous", None),
+]
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("with_val", [False, True])
+@pytest.mark.parametrize("algorithm, update, switch", CASES)
+def test_dglnn_matches_reference(algorithm, update, switch, with_val, fit_intercept):
+    # data with an intercept only when one is fitted
+    X, y, Xv, yv, groups = make_problem(seed=1, offset=fit_intercept)
+    gamma, eta = explicit_steps(X, y, groups, fit_intercept)
+    val = dict(X_val=Xv, y_val=yv) if with_val else {}
+    P, R = run_pair(
+        X, y, groups, algorithm=algorithm, update=update, switch=switch, gamma=gamma, eta=eta,
+        # GD's step_v is tested on its own (test_gd_explicit_step_v_is_the_direction_step)
+        pass_eta=algorithm != "gd", alpha=ALPHA[algorithm], max_iter=90, tau=2e-2,
+        fit_intercept=fit_intercept, **val,
+    )  # fmt: skip
+    assert R.status == ref.STATUS_OK
+    assert_matches(P, R, has_val=with_val)
+    assert P.switch_iter == R.switch_iter
+    if algorithm == "alg2":
+        # the switch must actually happen inside the run for the test to mean something
+        assert R.switch_iter is not None and R.switch_iter < 80
+    else:
+        assert P.switch_iter is None
+    assert P.step_u == pytest.approx(gamma, rel=1e-15)
+    if algorithm == "alg2":
+        assert P.step_v == pytest.approx(eta, rel=1e-15)
+    # the model must move away from the start (a meaningful comparison)
+    assert R.train_loss[-1] < (0.9 if switch == 0 else 0.1) * R.train_loss[0]
+
+
+def test_switch_auto_differs_from_paper_and_matches_reference():
+    # at higher noise the paper's rule (max over all groups) does not fire,
+    # the "auto" rule (groups with u^2 >= 1% of the largest) does
+    X, y, Xv, yv, groups = make_problem(seed=3, noise=0.5, offset=False)
+    gamma, eta = explicit_steps(X, y, groups)
+    out = {}
+    for rule in ("paper", "auto"):
+        P, R = run_pair(X, y, groups, algorithm="alg2", switch=rule, gamma=gamma, eta=eta,
+                        alpha=1e-3, max_iter=120, tau=5e-3)  # fmt: skip
+        assert_matches(P, R)
+        assert P.switch_iter == R.switch_iter
+        out[rule] = R.switch_iter
+    assert out["paper"] is None
+    assert out["auto"] is not None
+
+
+def test_all_defaults():
+    # algorithm="alg2", switch="auto", alpha=1e-6, auto steps, tau=5e-3
+    X, y, _, _, groups = make_problem(seed=1, offset=False)
+    P = fastgs.dglnn_path(X, y, SIZE, max_iter=220)
+    R = ref.dglnn_reference(X, y, groups, algorithm="alg2", switch="auto", alpha=1e-6,
+                            tau=5e-3, max_iter=220)  # fmt: skip
+    assert_matches(P, R)
+    assert R.switch_iter is not None
+    assert P.switch_iter == R.switch_iter
+
+
+def test_switch_int_beyond_max_iter_is_alg1():
+    X, y, _, _, groups = make_problem(seed=3)
+    gamma, eta = explicit_steps(X, y, groups)
+    P2 = fastgs.dglnn_path(X, y, SIZE, algorithm="alg2", switch=500, step_u=gamma, step_v=eta,
+                           alpha=1e-3, max_iter=60)  # fmt: skip
+    P1 = fastgs.dglnn_path(X, y, SIZE, algorithm="alg1", step_u=gamma, alpha=1e-3, max_iter=60)
+    assert P2.switch_iter is None
+    np.testing.assert_array_equal(P2.coefs, P1.coefs)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("algorithm", ["alg2", "gd"])
+def test_auto_steps(algorithm, fit_intercept):
+    X, y, Xv, yv, groups = make_problem(seed=4)
+    # independent computation of the §6 rule on the (centered) data
+    Xc = X - X.mean(0) if fit_intercept else X
+    yc = y - y.mean() if fit_intercept else y
+    c = Xc.T @ yc / len(y)
+    a_max = max(np.linalg.norm(c[G]) for G in groups)
+    P, R = run_pair(X, y, groups, algorithm=algorithm, switch=40, max_iter=160,
+                    alpha=1e-6 if algorithm == "alg2" else ALPHA["gd"],
+                    fit_intercept=fit_intercept, X_val=Xv, y_val=yv)  # fmt: skip
+    assert P.step_u == pytest.approx(0.05 / a_max, rel=1e-12)
+    if algorithm == "gd":
+        assert P.step_v == pytest.approx(P.step_u, rel=1e-15)
+    else:
+        assert P.step_v == pytest.approx(0.5 / a_max**2, rel=1e-12)
+    assert R.gamma == pytest.approx(P.step_u, rel=1e-12)
+    assert_matches(P, R, has_val=True)
+    if algorithm == "alg2":
+        assert P.switch_iter == 40
+    assert R.train_loss[-1] < 0.5 * R.train_loss[0]
+
+
+def test_gd_explicit_step_v_is_the_direction_step():
+    # dglnn_path documents step_v as GD's direction step (default: step_u)
+    X, y, _, _, groups = make_problem(seed=5)
+    gamma, _ = explicit_steps(X, y, groups)
+    eta = 3.0 * gamma
+    P, R = run_pair(X, y, groups, algorithm="gd", gamma=gamma, eta=eta, alpha=ALPHA["gd"],
+                    max_iter=60)  # fmt: skip
+    assert P.step_v == pytest.approx(eta)
+    assert_matches(P, R)
+
+
+def test_gd_balanced_start():
+    X, y, _, _, groups = make_problem(seed=6)
+    alpha = 1e-2
+    P = fastgs.dglnn_path(X, y, SIZE, algorithm="gd", alpha=alpha, max_iter=1)
+    c = X.T @ y / len(y)
+    w0 = np.zeros(X.shape[1])
+    for G in groups:
+        v = c[G] / np.linalg.norm(c[G]) * alpha / np.sqrt(2)  # ||v_l||^2 = u_l^2 / 2
+        w0[G] = alpha**2 * v
+    rows_close(P.coefs[0], w0, RTOL)
+    np.testing.assert_array_equal(P.u[0], alpha)
+
+
+@pytest.mark.parametrize(
+    "max_iter, record_every", [(23, 5), (20, 5), (7, 10), (100, 7)]
+)
+def test_record_every(max_iter, record_every):
+    X, y, Xv, yv, groups = make_problem(seed=7, noise=2.0)
+    gamma, eta = explicit_steps(X, y, groups)
+    P, R = run_pair(X, y, groups, algorithm="alg2", switch=12, gamma=gamma, eta=eta, alpha=1e-3,
+                    max_iter=max_iter, record_every=record_every, X_val=Xv, y_val=yv)  # fmt: skip
+    assert P.iterations[-1] == max_iter
+    assert len(set(P.iterations.tolist())) == len(P.iterations)
+    assert_matches(P, R, record_every=record_every, has_val=True)
+    if (max_iter, record_every) == (100, 7):
+        # the best iterate is tracked at every iteration, not only the recorded ones
+        assert R.best_iter % record_every != 0 and R.best_iter != max_iter
+
+
+# --------------------------------------------------------------------------
+# storage, dtype and caller's arrays
+# --------------------------------------------------------------------------
+
+
+def _csr64(A):
+    M = sp.csr_matrix(A)
+    M.indices = M.indices.astype(np.int64)
+    M.indptr = M.indptr.astype(np.int64)
+    return M
+
+
+STORAGES = {
+    "F": np.asfortranarray,
+    "csr_matrix": sp.csr_matrix,
+    "csr_array": sp.csr_array,
+    "csc_matrix": sp.csc_matrix,
+    "csc_array": sp.csc_array,
+    "coo_matrix": sp.coo_matrix,
+    "csr_int64": _csr64,
+}
+
+
+@pytest.fixture(scope="module")
+def sparse_problem():
+    X, y, Xv, yv, groups = make_problem(seed=8, density=0.5)
+    gamma, eta = explicit_steps(X, y, groups, True)
+    kw = dict(algorithm="alg2", switch=15, step_u=gamma, step_v=eta, alpha=1e-3, max_iter=60,
+              fit_intercept=True)  # fmt: skip
+    base = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    R = ref.dglnn_reference(X, y, groups, algorithm="alg2", switch=15, gamma=gamma, eta=eta,
+                            alpha=1e-3, max_iter=60, fit_intercept=True, X_val=Xv, y_val=yv)  # fmt: skip
+    assert_matches(base, R, has_val=True)
+    return X, y, Xv, yv, kw, base
+
+
+def assert_same_path(P, base, rtol=STORAGE_RTOL):
+    np.testing.assert_array_equal(P.iterations, base.iterations)
+    rows_close(P.coefs, base.coefs, rtol)
+    rows_close(P.u, base.u, rtol)
+    values_close(P.train_loss, base.train_loss, rtol)
+    values_close(P.intercepts, base.intercepts, rtol)
+    if base.val_loss is not None:
+        values_close(P.val_loss, base.val_loss, rtol)
+        assert P.best_iter == base.best_iter
+        rows_close(P.best_coef, base.best_coef, rtol)
+    assert P.switch_iter == base.switch_iter
+
+
+@pytest.mark.parametrize("storage", list(STORAGES))
+def test_storages_agree(sparse_problem, storage):
+    X, y, Xv, yv, kw, base = sparse_problem
+    conv = STORAGES[storage]
+    Xs, Xvs = conv(X), conv(Xv)
+    if storage == "csr_int64":
+        assert Xs.indices.dtype == np.int64
+    P = fastgs.dglnn_path(Xs, y, SIZE, X_val=Xvs, y_val=yv, **kw)
+    assert P.coefs.dtype == np.float64
+    assert_same_path(P, base)
+
+
+@pytest.mark.parametrize("train, val", [("dense", "csr"), ("csr", "dense"), ("csc", "csr"),
+                                        ("csr_int64", "csr")])  # fmt: skip
+def test_validation_storage_may_differ(sparse_problem, train, val):
+    X, y, Xv, yv, kw, base = sparse_problem
+    conv = {"dense": np.asarray, "csr": sp.csr_matrix, "csc": sp.csc_matrix, "csr_int64": _csr64}
+    P = fastgs.dglnn_path(conv[train](X), y, SIZE, X_val=conv[val](Xv), y_val=yv, **kw)
+    assert_same_path(P, base)
+
+
+def test_sparse_unsorted_duplicate_indices(sparse_problem):
+    X, y, Xv, yv, kw, base = sparse_problem
+    rng = np.random.default_rng(0)
+    A = sp.csr_matrix(X)
+    data, indices, indptr = [], [], [0]
+    for i in range(A.shape[0]):
+        cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
+        vals = A.data[A.indptr[i] : A.indptr[i + 1]]
+        cols = np.concatenate([cols, cols[:2]])  # duplicates: the value split in two halves
+        vals = np.concatenate([vals, vals[:2]])
+        vals[:2] *= 0.5
+        vals[-2:] *= 0.5
+        order = rng.permutation(len(cols))
+        indices += list(cols[order])
+        data += list(vals[order])
+        indptr.append(len(data))
+    M = sp.csr_matrix((np.array(data), np.array(indices, dtype=np.int32),
+                       np.array(indptr, dtype=np.int32)), shape=A.shape)  # fmt: skip
+    assert not M.has_sorted_indices
+    P = fastgs.dglnn_path(M, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    assert_same_path(P, base)
+
+
+def test_float32_close_to_float64():
+    X, y, Xv, yv, groups = make_problem(seed=9, n=60, p=24)
+    kw = dict(algorithm="alg2", max_iter=250, fit_intercept=True)
+    P64 = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    P32 = fastgs.dglnn_path(X.astype(np.float32), y, SIZE, X_val=Xv.astype(np.float32),
+                            y_val=yv, **kw)  # fmt: skip
+    for name in ("coefs", "u", "train_loss", "val_loss", "intercepts", "best_coef", "v"):
+        assert getattr(P32, name).dtype == np.float32, name
+    assert P64.coefs.dtype == np.float64
+    assert np.all(np.isfinite(P32.coefs))
+    w64, w32 = P64.coefs[-1], P32.coefs[-1].astype(np.float64)
+    assert np.linalg.norm(w32 - w64) < 1e-3 * np.linalg.norm(w64)
+    assert P64.train_loss[-1] < 0.01 * P64.train_loss[0]  # it did fit
+
+
+def test_noncontiguous_and_readonly_inputs():
+    X, y, Xv, yv, groups = make_problem(seed=10)
+    gamma, eta = explicit_steps(X, y, groups)
+    kw = dict(algorithm="alg2", switch=10, step_u=gamma, step_v=eta, alpha=1e-3, max_iter=40,
+              fit_intercept=True)  # fmt: skip
+    base = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+
+    big = np.zeros((2 * X.shape[0], 2 * X.shape[1]))
+    big[::2, ::2] = X
+    Xnc = big[::2, ::2]
+    ybig = np.zeros(2 * len(y))
+    ybig[1::2] = y
+    ync = ybig[1::2]
+    assert not Xnc.flags.c_contiguous and not Xnc.flags.f_contiguous
+    assert not ync.flags.c_contiguous
+    P = fastgs.dglnn_path(Xnc, ync, SIZE, X_val=Xv, y_val=yv, **kw)
+    assert_same_path(P, base)
+
+    Xro, yro, Xvro, yvro = (a.copy() for a in (X, y, Xv, yv))
+    for a in (Xro, yro, Xvro, yvro):
+        a.flags.writeable = False
+    P = fastgs.dglnn_path(Xro, yro, SIZE, X_val=Xvro, y_val=yvro, **kw)
+    assert_same_path(P, base)
+
+    A = sp.csr_matrix(X)
+    for a in (A.data, A.indices, A.indptr):
+        a.flags.writeable = False
+    P = fastgs.dglnn_path(A, yro, SIZE, **kw)
+    rows_close(P.coefs, base.coefs, STORAGE_RTOL)
+
+
+def _snapshot(obj):
+    if sp.issparse(obj) and obj.format == "coo":
+        return (obj.format, obj.data.copy(), obj.row.copy(), obj.col.copy())
+    if sp.issparse(obj):
+        return (obj.format, obj.data.copy(), obj.indices.copy(), obj.indptr.copy())
+    return (np.array(obj, copy=True),)
+
+
+def _same(obj, snap):
+    if sp.issparse(obj) and obj.format == "coo":
+        fmt, data, row, col = snap
+        return (
+            obj.format == fmt and obj.data.tobytes() == data.tobytes()
+            and obj.row.tobytes() == row.tobytes() and obj.col.tobytes() == col.tobytes()
+        )  # fmt: skip
+    if sp.issparse(obj):
+        fmt, data, indices, indptr = snap
+        return (
+            obj.format == fmt
+            and obj.data.tobytes() == data.tobytes() and obj.data.dtype == data.dtype
+            and obj.indices.tobytes() == indices.tobytes()
+            and obj.indices.dtype == indices.dtype
+            and obj.indptr.tobytes() == indptr.tobytes()
+        )  # fmt: skip
+    return obj.tobytes() == snap[0].tobytes() and obj.dtype == snap[0].dtype
+
+
+@pytest.mark.parametrize("storage", ["dense", "dense32", "F", "csr_unsorted", "csc", "coo"])
+def test_caller_arrays_not_modified(storage):
+    X, y, Xv, yv, groups = make_problem(seed=11, density=0.6)
+    if storage == "dense32":
+        X, Xv = X.astype(np.float32), Xv.astype(np.float32)
+    elif storage == "F":
+        X, Xv = np.asfortranarray(X), np.asfortranarray(Xv)
+    elif storage == "csr_unsorted":
+        X, Xv = sp.csr_matrix(X), sp.csr_matrix(Xv)
+        for M in (X, Xv):  # reverse each row's entries: unsorted indices
+            for i in range(M.shape[0]):
+                s = slice(M.indptr[i], M.indptr[i + 1])
+                M.indices[s] = M.indices[s][::-1].copy()
+                M.data[s] = M.data[s][::-1].copy()
+            M.has_sorted_indices = False
+    elif storage == "csc":
+        X, Xv = sp.csc_matrix(X), sp.csc_matrix(Xv)
+    elif storage == "coo":
+        X, Xv = sp.coo_matrix(X), sp.coo_matrix(Xv)
+    snaps = [_snapshot(a) for a in (X, y, Xv, yv)]
+    labels = np.repeat(np.arange(8), 3)
+    labels_snap = labels.copy()
+    for algorithm in ("alg2", "gd"):
+        P = fastgs.dglnn_path(X, y, labels, algorithm=algorithm, max_iter=30, fit_intercept=True,
+                              X_val=Xv, y_val=yv)  # fmt: skip
+        assert np.all(np.isfinite(P.coefs))
+    fastgs.dlnn_path(X, y, max_iter=30, fit_intercept=True, X_val=Xv, y_val=yv)
+    for a, s in zip((X, y, Xv, yv), snaps):
+        assert _same(a, s)
+    np.testing.assert_array_equal(labels, labels_snap)
+    if storage == "csr_unsorted":
+        assert not X.has_sorted_indices
+
+
+# --------------------------------------------------------------------------
+# divergence
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("record_every", [1, 3])
+@pytest.mark.parametrize("mult, code", [(20.0, 2), (1e150, 1)])
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd"])
+def test_dglnn_divergence(algorithm, mult, code, record_every):
+    X, y, Xv, yv, groups = make_problem(seed=1, offset=False)
+    a_max = ref.auto_a_max(X, y, groups)
+    gamma = mult / a_max
+    eta = 0.5 / a_max**2
+    with pytest.warns(fastgs.DivergenceWarning, match="diverged"):
+        P, R = run_pair(X, y, groups, algorithm=algorithm, switch=1, gamma=gamma, eta=eta,
+                        pass_eta=algorithm != "gd", alpha=1e-3, max_iter=80,
+                        record_every=record_every, X_val=Xv, y_val=yv)  # fmt: skip
+    assert R.status == code  # the scenario is what it claims to be
+    assert P.status.code == code and not P.status.ok
+    assert np.all(np.isfinite(P.coefs)) and np.all(np.isfinite(P.u))
+    assert np.all(np.isfinite(P.train_loss)) and np.all(np.isfinite(P.val_loss))
+    assert P.iterations[-1] == P.status.last_good == R.last_good
+    assert P.status.iteration == R.status_iter
+    assert_matches(P, R, record_every=record_every, has_val=True)
+    rows_close(P.coef, R.w[R.last_good], RTOL)
+
+
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd", "dlnn"])
+def test_nonfinite_validation_loss_stops_and_restores(algorithm):
+    # a validation set at 1e153 overflows its loss once |w| grows: a non-finite
+    # value at some iteration t > 1 whose predecessor t - 1 is not a recorded one
+    X, y, Xv, yv, groups = make_problem(seed=1, offset=False)
+    Xv = Xv * 1e153
+    gamma, eta = explicit_steps(X, y, groups)
+    with pytest.warns(fastgs.DivergenceWarning, match="non-finite"):
+        if algorithm == "dlnn":
+            P = fastgs.dlnn_path(X, y, alpha=1e-3, step=gamma, max_iter=200, record_every=3,
+                                 X_val=Xv, y_val=yv)  # fmt: skip
+            R = ref.dlnn_reference(X, y, alpha=1e-3, gamma=gamma, max_iter=200, X_val=Xv, y_val=yv)
+        else:
+            P, R = run_pair(X, y, groups, algorithm=algorithm, switch=10, gamma=gamma, eta=eta,
+                            pass_eta=algorithm != "gd", alpha=ALPHA[algorithm], max_iter=90,
+                            record_every=3, X_val=Xv, y_val=yv)  # fmt: skip
+    assert R.status == ref.STATUS_NONFINITE and R.status_iter > 1
+    assert (R.status_iter - 1) % 3 != 0
+    assert P.status.code == ref.STATUS_NONFINITE
+    assert P.status.iteration == R.status_iter and P.status.last_good == R.status_iter - 1
+    assert np.all(np.isfinite(P.val_loss)) and np.all(np.isfinite(P.coefs))
+    assert_matches(P, R, record_every=3, has_val=True, check_u=algorithm != "dlnn")
+
+
+@pytest.mark.parametrize("depth, mult, record_every", [(2, 12.0, 1), (3, 60.0, 2), (3, 60.0, 1)])
+def test_dlnn_divergence(depth, mult, record_every):
+    X, y, Xv, yv, _ = make_problem(seed=1, offset=False)
+    gamma = mult * ref.dlnn_reference(X, y, depth=depth, alpha=1e-2, max_iter=0).gamma
+    R = ref.dlnn_reference(X, y, depth=depth, alpha=1e-2, gamma=gamma, max_iter=200,
+                           X_val=Xv, y_val=yv)  # fmt: skip
+    with pytest.warns(fastgs.DivergenceWarning, match="diverged"):
+        P = fastgs.dlnn_path(X, y, depth=depth, alpha=1e-2, step=gamma, max_iter=200,
+                             record_every=record_every, X_val=Xv, y_val=yv)  # fmt: skip
+    assert R.status == ref.STATUS_U_NONPOSITIVE
+    assert P.status.code == R.status
+    assert np.all(np.isfinite(P.coefs))
+    assert P.iterations[-1] == P.status.last_good == R.last_good
+    assert_matches(P, R, record_every=record_every, has_val=True, check_u=False)
+
+
+# --------------------------------------------------------------------------
+# DLNN
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("with_val", [False, True])
+@pytest.mark.parametrize("depth, step", [(2, "auto"), (2, 3.0), (3, "auto"), (3, 5.0)])
+def test_dlnn_matches_reference(depth, step, with_val, fit_intercept):
+    X, y, Xv, yv, _ = make_problem(seed=12)
+    val = dict(X_val=Xv, y_val=yv) if with_val else {}
+    auto = ref.dlnn_reference(X, y, depth=depth, max_iter=0, fit_intercept=fit_intercept).gamma
+    gamma = None if step == "auto" else step * auto
+    alpha = 1e-3 if depth == 2 else 0.3
+    P = fastgs.dlnn_path(X, y, depth=depth, alpha=alpha, step="auto" if gamma is None else gamma,
+                         max_iter=120, fit_intercept=fit_intercept, **val)  # fmt: skip
+    R = ref.dlnn_reference(X, y, depth=depth, alpha=alpha, gamma=gamma, max_iter=120,
+                           fit_intercept=fit_intercept, **val)  # fmt: skip
+    assert P.step == pytest.approx(R.gamma, rel=1e-12)
+    assert P.depth == depth
+    assert R.status == ref.STATUS_OK
+    assert_matches(P, R, has_val=with_val, check_u=False)
+    assert R.train_loss[-1] < 0.5 * R.train_loss[0]
+
+
+def test_dlnn_auto_step_depth2():
+    X, y, _, _, _ = make_problem(seed=13)
+    P = fastgs.dlnn_path(X, y, max_iter=2)
+    assert P.step == pytest.approx(0.05 / np.max(np.abs(X.T @ y / len(y))), rel=1e-12)
+
+
+# --------------------------------------------------------------------------
+# groups
+# --------------------------------------------------------------------------
+
+
+def _irregular_partition(p=16, seed=14):
+    rng = np.random.default_rng(seed)
+    sizes = [1, 4, 2, 5, 3, 1]
+    assert sum(sizes) == p
+    labels = rng.permutation(np.repeat(np.array([50, 10, 30, 20, 40, 60]), sizes))
+    return rng, labels
+
+
+def _problem_for_labels(labels, seed=14, n=45):
+    rng = np.random.default_rng(seed)
+    p = len(labels)
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    for lab, coef in [(20, 1.0), (40, -2.0)]:
+        w[labels == lab] = coef
+    y = X @ w + 0.05 * rng.standard_normal(n)
+    return X, y
+
+
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd"])
+def test_unequal_noncontiguous_groups(algorithm):
+    rng, labels = _irregular_partition()
+    X, y = _problem_for_labels(labels)
+    uniq = np.unique(labels)
+    groups = [np.flatnonzero(labels == lab) for lab in uniq]  # sorted-label order
+    gamma, eta = explicit_steps(X, y, groups)
+    P, R = run_pair(X, y, groups, labels, algorithm=algorithm, switch=20, gamma=gamma, eta=eta,
+                    pass_eta=algorithm != "gd", alpha=ALPHA[algorithm], max_iter=80)  # fmt: skip
+    np.testing.assert_array_equal(P.groups.labels, uniq)
+    assert_matches(P, R)
+    assert R.train_loss[-1] < 0.5 * R.train_loss[0]
+
+    # the same partition as index lists, in another group order and member order
+    order = rng.permutation(len(groups))
+    lists = [list(rng.permutation(groups[l])) for l in order]
+    P2, R2 = run_pair(X, y, lists, lists, algorithm=algorithm, switch=20, gamma=gamma, eta=eta,
+                      pass_eta=algorithm != "gd", alpha=ALPHA[algorithm], max_iter=80)  # fmt: skip
+    assert_matches(P2, R2)
+    rows_close(P2.coefs, P.coefs, STORAGE_RTOL)
+    rows_close(P2.u, P.u[:, order], STORAGE_RTOL)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    p=st.integers(1, 20),
+    seed=st.integers(0, 2**32 - 1),
+    algorithm=st.sampled_from(["alg1", "alg2", "gd"]),
+    update=st.sampled_from(["simultaneous", "sequential"]),
+    fit_intercept=st.booleans(),
+)
+def test_dglnn_random_partitions_property(n, p, seed, algorithm, update, fit_intercept):
+    """Random shapes, partitions (a permutation cut at random points) and data."""
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(p)
+    cuts = np.sort(rng.choice(np.arange(1, p), size=rng.integers(0, p), replace=False))
+    bounds = np.concatenate([[0], cuts, [p]]).astype(int)
+    groups = [perm[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
+    X = rng.standard_normal((n, p))
+    y = X @ (rng.standard_normal(p) * (rng.random(p) < 0.3)) + 0.1 * rng.standard_normal(n)
+    Xv = rng.standard_normal((5, p))
+    yv = rng.standard_normal(5)
+    a_max = ref.auto_a_max(X, y, groups, fit_intercept)
+    if not a_max > 0:  # e.g. n = 1 with an intercept: nothing to fit
+        return
+    gamma, eta = 0.1 / a_max, 0.5 / a_max**2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", fastgs.DivergenceWarning)
+        P, R = run_pair(X, y, groups, [list(G) for G in groups], algorithm=algorithm,
+                        update=update, switch=8, gamma=gamma, eta=eta, pass_eta=algorithm != "gd",
+                        alpha=ALPHA[algorithm], max_iter=30, record_every=4,
+                        fit_intercept=fit_intercept, X_val=Xv, y_val=yv)  # fmt: skip
+    assert_matches(P, R, record_every=4, has_val=True, rtol=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd"])
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_all_zero_column_group(algorithm, fit_intercept, fmt):
+    X, y, Xv, yv, groups = make_problem(seed=15, offset=False)
+    X[:, 3:6] = 0.0  # group 1 (features 3, 4, 5) is all zero
+    Xv[:, 3:6] = 0.0
+    alpha = 1e-3
+    Xin = X if fmt == "dense" else sp.csr_matrix(X)
+    P = fastgs.dglnn_path(Xin, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
+                          fit_intercept=fit_intercept, X_val=Xv, y_val=yv)  # fmt: skip
+    assert P.status.ok
+    for a in (P.coefs, P.u, P.train_loss, P.val_loss, P.intercepts, P.best_coef, P.v):
+        assert np.all(np.isfinite(a))
+    w0 = 0.0 if algorithm == "gd" else alpha**2 / np.sqrt(3)
+    # renormalizing an unchanged direction may move it by an ulp, nothing more
+    np.testing.assert_allclose(P.coefs[:, 3:6], w0, rtol=1e-14, atol=0)
+    np.testing.assert_array_equal(P.u[:, 1], alpha)
+    R = ref.dglnn_reference(X, y, groups, algorithm=algorithm, alpha=alpha, max_iter=150,
+                            fit_intercept=fit_intercept, X_val=Xv, y_val=yv,
+                            switch="auto")  # fmt: skip
+    assert_matches(P, R, has_val=True)
+    assert P.switch_iter == R.switch_iter
+
+
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2"])
+def test_constant_column_group_with_intercept(algorithm):
+    # centered, a constant column is zero: its group must stay (nearly) at the start
+    X, y, _, _, _ = make_problem(seed=16, offset=False)
+    X[:, 3:6] = 2.5
+    alpha = 1e-3
+    P = fastgs.dglnn_path(X, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
+                          fit_intercept=True)  # fmt: skip
+    assert np.all(np.isfinite(P.coefs))
+    norms = np.linalg.norm(P.coefs[:, 3:6], axis=1)
+    np.testing.assert_allclose(norms, alpha**2, rtol=1e-3)
+    np.testing.assert_allclose(P.u[:, 1], alpha, rtol=1e-6)
+
+
+@pytest.mark.parametrize("algorithm", ["alg1", "gd"])
+def test_warm_start_continues_the_path(algorithm):
+    # (u0, v0) = the state at iteration 40 continues the run exactly (alg1, gd)
+    X, y, _, _, groups = make_problem(seed=17)
+    gamma, _ = explicit_steps(X, y, groups)
+    kw = dict(algorithm=algorithm, step_u=gamma, alpha=ALPHA[algorithm])
+    full = fastgs.dglnn_path(X, y, SIZE, max_iter=70, **kw)
+    head = fastgs.dglnn_path(X, y, SIZE, max_iter=40, **kw)
+    tail = fastgs.dglnn_path(X, y, SIZE, max_iter=30, u0=head.u[-1], v0=head.v, **kw)
+    rows_close(tail.coefs, full.coefs[40:], 1e-12)
+    rows_close(tail.u, full.u[40:], 1e-12)
