@@ -11,6 +11,8 @@ the non-finite checks the solvers rely on to detect divergence.
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import os
 import warnings
 
@@ -19,6 +21,62 @@ import numba
 FASTMATH_FLAGS = frozenset({"nsz", "arcp", "contract", "reassoc"})
 
 _cache_fallback_warned = False
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_STAMP_NAME = "fastgs-sources.sha256"
+
+
+def _sources_digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(_PACKAGE_DIR, "*.py"))):
+        with open(path, "rb") as f:
+            h.update(os.path.basename(path).encode())
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def _cache_dirs():
+    """Where Numba keeps this package's cache files (in-tree, or under NUMBA_CACHE_DIR)."""
+    dirs = [os.path.join(_PACKAGE_DIR, "__pycache__")]
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        # numba mirrors the source directory's absolute path below the cache root
+        tail = os.path.splitdrive(_PACKAGE_DIR)[1].lstrip(os.sep)
+        dirs.append(os.path.join(root, tail))
+        dirs.extend(glob.glob(os.path.join(root, "fastgs*")))
+    return dirs
+
+
+def _drop_stale_cache() -> None:
+    """Delete cached kernels compiled from other sources of this package.
+
+    Numba checks only the timestamp of the file that defines a cached
+    function, not of the kernels it inlines from other modules; a solver
+    cached against an older kernels.py would silently run the old kernel.
+    A digest of all package sources, stored next to the cache, catches that.
+    """
+    digest = _sources_digest()
+    for d in _cache_dirs():
+        stamp = os.path.join(d, _STAMP_NAME)
+        try:
+            with open(stamp) as f:
+                if f.read().strip() == digest:
+                    continue
+        except OSError:
+            pass
+        if not os.path.isdir(d):
+            continue
+        try:
+            for path in glob.glob(os.path.join(d, "*.nb[ic]")):
+                os.remove(path)
+            with open(stamp, "w") as f:
+                f.write(digest)
+        except OSError:
+            pass  # read-only install: nothing was cached here by us
+
+
+if os.environ.get("FASTGS_DISABLE_CACHE", "") in ("", "0"):
+    _drop_stale_cache()
 
 
 def _warn_cache_fallback(name: str, err: Exception) -> None:

@@ -450,6 +450,23 @@ def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
 
 
 @jit
+def _dots_4rows(x0, x1, x2, x3, w):
+    """Dot products of four equal-length rows with w."""
+    zero = w.dtype.type(0)
+    s0 = zero
+    s1 = zero
+    s2 = zero
+    s3 = zero
+    for j in range(w.shape[0]):
+        wj = w[j]
+        s0 += x0[j] * wj
+        s1 += x1[j] * wj
+        s2 += x2[j] * wj
+        s3 += x3[j] * wj
+    return s0, s1, s2, s3
+
+
+@jit
 def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum):
     """K models in one sweep over dense C-ordered X (cross-validation).
 
@@ -462,39 +479,67 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
     - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
 
     X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
-    Rows are taken four at a time and columns in chunks so that X streams
-    from memory once for all K models.
+    Rows are taken four at a time and columns in chunks that stay in L1, and
+    models two at a time, so that X streams from memory once for all K
+    models and each loaded element of X feeds eight multiply-adds.
     """
     n, p = X.shape
     K = W.shape[0]
-    zero = X.dtype.type(0)
     G[:, :] = 0
     train_sq[:] = 0
     val_sq[:] = 0
     rsum[:] = 0
-    dots = np.empty((4, K), dtype=X.dtype)
+    dots = np.zeros((4, K), dtype=X.dtype)
     rk = np.empty((4, K), dtype=X.dtype)
     i = 0
     while i + 4 <= n:
-        x0 = X[i]
-        x1 = X[i + 1]
-        x2 = X[i + 2]
-        x3 = X[i + 3]
         dots[:, :] = 0
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
-            for k in range(K):
-                wk = W[k]
-                s0 = zero
-                s1 = zero
-                s2 = zero
-                s3 = zero
-                for j in range(c0, c1):
-                    wj = wk[j]
-                    s0 += x0[j] * wj
-                    s1 += x1[j] * wj
-                    s2 += x2[j] * wj
-                    s3 += x3[j] * wj
+            # slices: a known trip count lets LLVM vectorize (measured 5x)
+            x0 = X[i, c0:c1]
+            x1 = X[i + 1, c0:c1]
+            x2 = X[i + 2, c0:c1]
+            x3 = X[i + 3, c0:c1]
+            k = 0
+            while k + 2 <= K:
+                wa = W[k, c0:c1]
+                wb = W[k + 1, c0:c1]
+                zero = X.dtype.type(0)
+                a0 = zero
+                a1 = zero
+                a2 = zero
+                a3 = zero
+                b0 = zero
+                b1 = zero
+                b2 = zero
+                b3 = zero
+                for j in range(wa.shape[0]):
+                    e0 = x0[j]
+                    e1 = x1[j]
+                    e2 = x2[j]
+                    e3 = x3[j]
+                    wja = wa[j]
+                    wjb = wb[j]
+                    a0 += e0 * wja
+                    a1 += e1 * wja
+                    a2 += e2 * wja
+                    a3 += e3 * wja
+                    b0 += e0 * wjb
+                    b1 += e1 * wjb
+                    b2 += e2 * wjb
+                    b3 += e3 * wjb
+                dots[0, k] += a0
+                dots[1, k] += a1
+                dots[2, k] += a2
+                dots[3, k] += a3
+                dots[0, k + 1] += b0
+                dots[1, k + 1] += b1
+                dots[2, k + 1] += b2
+                dots[3, k + 1] += b3
+                k += 2
+            if k < K:
+                s0, s1, s2, s3 = _dots_4rows(x0, x1, x2, x3, W[k, c0:c1])
                 dots[0, k] += s0
                 dots[1, k] += s1
                 dots[2, k] += s2
@@ -503,20 +548,44 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
             _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
-            for k in range(K):
-                gk = G[k]
+            x0 = X[i, c0:c1]
+            x1 = X[i + 1, c0:c1]
+            x2 = X[i + 2, c0:c1]
+            x3 = X[i + 3, c0:c1]
+            k = 0
+            while k + 2 <= K:
+                ga = G[k, c0:c1]
+                gb = G[k + 1, c0:c1]
+                ra0 = rk[0, k]
+                ra1 = rk[1, k]
+                ra2 = rk[2, k]
+                ra3 = rk[3, k]
+                rb0 = rk[0, k + 1]
+                rb1 = rk[1, k + 1]
+                rb2 = rk[2, k + 1]
+                rb3 = rk[3, k + 1]
+                for j in range(ga.shape[0]):
+                    e0 = x0[j]
+                    e1 = x1[j]
+                    e2 = x2[j]
+                    e3 = x3[j]
+                    ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3
+                    gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3
+                k += 2
+            if k < K:
+                gk = G[k, c0:c1]
                 r0 = rk[0, k]
                 r1 = rk[1, k]
                 r2 = rk[2, k]
                 r3 = rk[3, k]
-                for j in range(c0, c1):
+                for j in range(gk.shape[0]):
                     gk[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
         i += 4
     while i < n:
         xi = X[i]
         for k in range(K):
             wk = W[k]
-            s = zero
+            s = X.dtype.type(0)
             for j in range(p):
                 s += xi[j] * wk[j]
             dots[0, k] = s
