@@ -37,6 +37,24 @@ class Design:
         self.shape = shape
         self.dtype = dtype
 
+    def n_row_chunks(self) -> int:
+        """Row chunks of the multi-threaded sweep: a function of the data only.
+
+        About 1M stored entries per chunk (so a thread's share amortizes the
+        launch), at most 64 chunks, and at most 64 MB of per-chunk gradient
+        buffers.  CSC is swept serially (1).
+        """
+        n, p = self.shape
+        if self.kind == "csc":
+            return 1
+        entries = n * p if self.kind == "dense" else int(self.arrays[2][-1])
+        chunks = min(64, entries >> 20, n // 4, (64 << 20) // (p * self.dtype.itemsize))
+        return max(1, int(chunks))
+
+    def workspace(self) -> np.ndarray:
+        """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep."""
+        return np.empty((self.n_row_chunks(), self.shape[1]), dtype=self.dtype)
+
     def column_means(self) -> np.ndarray:
         """Mean of each column, (p,) in the design's dtype (sums in float64)."""
         n, p = self.shape

@@ -160,7 +160,8 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         training data for that many iterations.
     fit_intercept : bool, default True
     random_state : int, RandomState or None, for the validation split
-    n_jobs : int or None, threads for the compiled kernels (None: 1)
+    n_jobs : int or None, Numba threads for the sweeps over X (None: 1,
+        -1: all); results are bit-identical for every value
 
     Attributes
     ----------
@@ -226,7 +227,7 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
                 X, y, self.groups_, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
                 tau=DEFAULT_TAU, max_iter=max_iter, record_every=record_every,
-                X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept,
+                X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
         return path
@@ -283,7 +284,7 @@ class DLNNRegressor(_EarlyStoppedRegressor):
             path = dlnn_path(
                 X, y, depth=self.depth, alpha=self.alpha, step=self.step, max_iter=max_iter,
                 record_every=record_every, X_val=X_val, y_val=y_val,
-                fit_intercept=self.fit_intercept,
+                fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
         return path
@@ -388,7 +389,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
             cv_path = dglnn_cv_path(
                 X, y, self.groups_, cv=folds, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
-                max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+                max_iter=self.max_iter, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
             )  # fmt: skip
         if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.iteration - 1:
             warnings.warn(

@@ -20,7 +20,10 @@ Kernels that touch X
     the same for a CSC matrix (two sweeps: scatter r, then gather g).
 ``residual_dense / residual_csr / residual_csc``
     r = y - X w only (validation loss).
-``residual_gradient(design, y, w, r, g)`` and ``residual(design, y, w, r)``
+``residual_gradient_dense_chunked / residual_gradient_csr_chunked``
+    multi-threaded versions over a fixed number of row chunks (a (chunks, p)
+    workspace), bit-identical for any thread count.
+``residual_gradient(design, y, w, r, g[, work])`` and ``residual(design, y, w, r)``
     storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
     3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
     ``(data, indices, indptr, n_rows)`` (CSC).  The choice is made at compile
@@ -45,7 +48,7 @@ Example (inside your own njit code)::
 from __future__ import annotations
 
 import numpy as np
-from numba import types
+from numba import prange, types
 from numba.extending import overload
 
 from ._jit import jit
@@ -54,6 +57,8 @@ __all__ = [
     "residual_gradient_dense",
     "residual_gradient_csr",
     "residual_gradient_csc",
+    "residual_gradient_dense_chunked",
+    "residual_gradient_csr_chunked",
     "residual_dense",
     "residual_csr",
     "residual_csc",
@@ -243,8 +248,80 @@ def residual_csc(data, indices, indptr, y, w, r):
                 r[np.uint64(ix[t])] -= d[t] * wj
 
 
-def residual_gradient(design, y, w, r, g):  # pragma: no cover - replaced in compiled code
-    """Storage-generic fused residual and gradient (compiled code only)."""
+# --------------------------------------------------------------------------
+# Multi-threaded sweeps, bit-identical for any thread count
+# --------------------------------------------------------------------------
+# Rows are cut into a number of chunks that depends only on the data's shape
+# (fastgs._validation.Design.n_row_chunks); each chunk's partial gradient goes
+# to its own row of ``work`` and the rows are summed in a fixed order, so the
+# result does not depend on how many threads ran the chunks (or on which).
+
+
+@jit
+def _chunk_bounds(c, n_chunks, n):
+    return (c * n) // n_chunks, ((c + 1) * n) // n_chunks
+
+
+@jit(parallel=True)
+def _sum_chunks(work, g):
+    """``g = work[0] + work[1] + ...`` in that order, threads over column blocks."""
+    n_chunks, p = work.shape
+    n_blocks = (p + _COL_CHUNK - 1) // _COL_CHUNK
+    for blk in prange(n_blocks):
+        j0 = blk * _COL_CHUNK
+        j1 = min(j0 + _COL_CHUNK, p)
+        gb = g[j0:j1]
+        gb[:] = work[0, j0:j1]
+        for c in range(1, n_chunks):
+            wc = work[c, j0:j1]
+            for j in range(gb.shape[0]):
+                gb[j] += wc[j]
+
+
+@jit(parallel=True)
+def residual_gradient_dense_chunked(X, y, w, r, g, work):
+    """:func:`residual_gradient_dense` over ``work.shape[0]`` row chunks, multi-threaded.
+
+    work : (n_chunks, p) scratch.  With one chunk this is exactly the serial
+    kernel; with more, chunks run on Numba's threads and their partial
+    gradients are summed in a fixed order (same bits for any thread count).
+    """
+    n = X.shape[0]
+    n_chunks = work.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_dense(X, y, w, r, g)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_dense(X[a:b], y[a:b], w, r[a:b], work[c])
+    _sum_chunks(work, g)
+
+
+@jit(parallel=True)
+def residual_gradient_csr_chunked(data, indices, indptr, y, w, r, g, work):
+    """:func:`residual_gradient_csr` over ``work.shape[0]`` row chunks, multi-threaded.
+
+    Same contract as :func:`residual_gradient_dense_chunked`.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = work.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_csr(data, indices, indptr, y, w, r, g)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_csr(data, indices, indptr[a : b + 1], y[a:b], w, r[a:b], work[c])
+    _sum_chunks(work, g)
+
+
+def residual_gradient(design, y, w, r, g, work=None):  # pragma: no cover - compiled code only
+    """Storage-generic fused residual and gradient (compiled code only).
+
+    ``work``: optional (n_chunks, p) buffer of per-row-chunk partial
+    gradients for the multi-threaded sweep (see
+    :func:`residual_gradient_dense_chunked`); without it, or for CSC, the
+    serial kernel runs.
+    """
     raise NotImplementedError("residual_gradient is only callable from compiled (njit) code")
 
 
@@ -264,16 +341,25 @@ def _design_kind(design):
 
 
 @overload(residual_gradient)
-def _residual_gradient_overload(design, y, w, r, g):
+def _residual_gradient_overload(design, y, w, r, g, work=None):
     kind = _design_kind(design)
+    serial = work is None or isinstance(work, (types.NoneType, types.Omitted))
+    if kind == "dense" and serial:
+        return lambda design, y, w, r, g, work=None: residual_gradient_dense(design, y, w, r, g)
     if kind == "dense":
-        return lambda design, y, w, r, g: residual_gradient_dense(design, y, w, r, g)
-    if kind == "csr":
-        return lambda design, y, w, r, g: residual_gradient_csr(
+        return lambda design, y, w, r, g, work=None: residual_gradient_dense_chunked(
+            design, y, w, r, g, work
+        )
+    if kind == "csr" and serial:
+        return lambda design, y, w, r, g, work=None: residual_gradient_csr(
             design[0], design[1], design[2], y, w, r, g
         )
+    if kind == "csr":
+        return lambda design, y, w, r, g, work=None: residual_gradient_csr_chunked(
+            design[0], design[1], design[2], y, w, r, g, work
+        )
     if kind == "csc":
-        return lambda design, y, w, r, g: residual_gradient_csc(
+        return lambda design, y, w, r, g, work=None: residual_gradient_csc(
             design[0], design[1], design[2], y, w, r, g
         )
     return None

@@ -23,6 +23,7 @@ from ._validation import (
     match_design,
 )
 from .groups import Groups, make_groups
+from ._threads import compiled_threads, resolve_n_jobs
 from .kernels import STATUS_OK, group_norms
 from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, Status
 
@@ -47,6 +48,7 @@ class _Problem:
         if not isinstance(fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
         self.design: Design = check_design(X, "X")
+        self.work = self.design.workspace()
         n, p = self.design.shape
         dtype = self.design.dtype
         y = check_target(y, n, dtype, "y")
@@ -84,8 +86,9 @@ class _Problem:
         g = np.empty(p, dtype=self.dtype)
         r = np.empty(n, dtype=self.dtype)
         solvers.loss_and_gradient(
-            self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.x_offset, self.center
-        )
+            self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.work,
+            self.x_offset, self.center,
+        )  # fmt: skip
         return g
 
     def intercepts(self, coefs: np.ndarray) -> np.ndarray:
@@ -196,6 +199,7 @@ def dglnn_path(
     fit_intercept=False,
     u0=None,
     v0=None,
+    n_jobs=None,
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
 
@@ -234,6 +238,8 @@ def dglnn_path(
     fit_intercept : bool, fit an intercept by (implicit) centering
     u0, v0 : optional warm start, (L,) positive magnitudes and (p,) directions
         (each group of ``v0`` is normalized; for "gd" it is used as is)
+    n_jobs : None (1), -1 (all) or int, Numba threads for the sweeps over X
+        (dense and CSR); results are bit-identical for every value
 
     Returns
     -------
@@ -244,6 +250,7 @@ def dglnn_path(
         returns the last good iterate.
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, record_every)
+    resolve_n_jobs(n_jobs)
     max_iter, record_every, alpha = opts.max_iter, opts.record_every, opts.alpha
     gamma, eta = opts.gamma, opts.eta
     switch_rule, switch_at = opts.switch_rule, opts.switch_at
@@ -254,7 +261,8 @@ def dglnn_path(
     L = grp.n_groups
     dtype = prob.dtype
 
-    g0 = prob.correlation()
+    with compiled_threads(n_jobs):
+        g0 = prob.correlation()
     _check_scale(g0)
     norms = np.empty(L, dtype=dtype)
     group_norms(g0, grp.group_ptr, grp.group_idx, norms)
@@ -271,13 +279,14 @@ def dglnn_path(
     best_u = u.copy()
     best_v = v.copy()
     sequential = opts.sequential
-    n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
-        prob.design.arrays, prob.y, prob.val_arrays, prob.y_val,
-        grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
-        opts.code, sequential, dtype.type(gamma), dtype.type(eta),
-        switch_rule, opts.tau, switch_at, max_iter, record_every,
-        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
-    )  # fmt: skip
+    with compiled_threads(n_jobs):
+        n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
+            prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
+            grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
+            opts.code, sequential, dtype.type(gamma), dtype.type(eta),
+            switch_rule, opts.tau, switch_at, max_iter, record_every,
+            rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+        )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
     status = _status(code, status_iter, last_iter, gamma)
@@ -353,6 +362,7 @@ def dlnn_path(
     X_val=None,
     y_val=None,
     fit_intercept=False,
+    n_jobs=None,
 ) -> DLNNPath:
     """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
 
@@ -370,13 +380,15 @@ def dlnn_path(
     Other parameters and the result as in :func:`dglnn_path`.
     """
     depth = check_scalar(depth, "depth", low=2, low_inclusive=True, integer=True)
+    resolve_n_jobs(n_jobs)
     alpha, max_iter, record_every = _check_common(alpha, max_iter, record_every)
     gamma = _check_step(step, "step")
     prob = _Problem(X, y, X_val, y_val, fit_intercept)
     n, p = prob.design.shape
     dtype = prob.dtype
     if gamma is None:
-        g0 = prob.correlation()
+        with compiled_threads(n_jobs):
+            g0 = prob.correlation()
         _check_scale(g0)
         a_max = float(np.max(np.abs(g0)))
         a_max = a_max if a_max > 0 else 1.0
@@ -389,11 +401,12 @@ def dlnn_path(
     rec_train = np.empty(k, dtype=dtype)
     rec_val = np.empty(k, dtype=dtype)
     best_w = np.zeros(p, dtype=dtype)
-    n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
-        prob.design.arrays, prob.y, prob.val_arrays, prob.y_val, a, b, depth,
-        dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
-        rec_iter, rec_w, rec_train, rec_val, best_w,
-    )  # fmt: skip
+    with compiled_threads(n_jobs):
+        n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
+            prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
+            dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
+            rec_iter, rec_w, rec_train, rec_val, best_w,
+        )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
     status = _status(code, status_iter, last_iter, gamma)
@@ -456,6 +469,7 @@ def dglnn_cv_path(
     tau=DEFAULT_TAU,
     max_iter=DEFAULT_MAX_ITER,
     fit_intercept=False,
+    n_jobs=None,
 ):
     """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
 
@@ -478,6 +492,7 @@ def dglnn_cv_path(
         ``fold`` (n,), ``switch_iters`` (K,), ``status``.
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1)
+    resolve_n_jobs(n_jobs)
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
     design = check_design(X, "X")
@@ -525,11 +540,12 @@ def dglnn_cv_path(
     train_curves = np.full((T + 1, K), np.nan, dtype=dtype)
     val_curves = np.full((T + 1, K), np.nan, dtype=dtype)
     switch_iters = np.empty(K, dtype=np.int64)
-    n_eval, code, status_iter = solvers.dglnn_cv_solve(
-        design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
-        center, n_train, n_val, opts.code, opts.sequential, gammas, etas,
-        opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
-    )  # fmt: skip
+    with compiled_threads(n_jobs):
+        n_eval, code, status_iter = solvers.dglnn_cv_solve(
+            design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
+            center, n_train, n_val, opts.code, opts.sequential, gammas, etas,
+            opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
+        )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     _warn_if_diverged(status, "dglnn_cv_path")
     val_curves = val_curves[:n_eval]

@@ -62,14 +62,17 @@ def _all_finite(x):
 
 
 @jit
-def loss_and_gradient(design, y, w, r, g, x_offset, center):
+def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
     """Training loss at w and ``g = X_c^T r / n`` (in g); r (n,) out.
+
+    work : (n_chunks, p) scratch of the multi-threaded sweep (see
+    :func:`fastgs.kernels.residual_gradient_dense_chunked`).
 
     With ``center`` the columns of X are centered by ``x_offset`` (p,)
     implicitly: ``r = y - X w + <x_offset, w>`` and
     ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
     """
-    residual_gradient(design, y, w, r, g)
+    residual_gradient(design, y, w, r, g, work)
     n = y.shape[0]
     if center:
         shift = np.dot(x_offset, w)
@@ -109,7 +112,7 @@ def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
 
 @jit
 def dglnn_solve(
-    design, y, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
+    design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
     algorithm, sequential, gamma, eta, switch_rule, tau, switch_at,
     max_iter, record_every,
     rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
@@ -119,6 +122,7 @@ def dglnn_solve(
     Parameters
     ----------
     design, y : training X (see module doc) and target (n,)
+    work : (n_chunks, p) scratch of the multi-threaded sweep over X
     design_val, y_val : validation X and target (m,); m = 0 means none
     group_ptr, group_idx : int64 group encoding
     u : (L,) in/out, magnitudes; v : (p,) in/out, directions
@@ -159,7 +163,7 @@ def dglnn_solve(
 
     expand_group_weights(u, v, group_ptr, group_idx, w)
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, x_offset, center)
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center)
         val = np.nan
         if has_val:
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
@@ -196,7 +200,7 @@ def dglnn_solve(
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             expand_group_weights(u, v, group_ptr, group_idx, w)
-            loss_and_gradient(design, y, w, r, g, x_offset, center)
+            loss_and_gradient(design, y, w, r, g, work, x_offset, center)
         step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx)
 
         if step_status != STATUS_OK:
@@ -281,7 +285,7 @@ def _switch_criterion(u_old, u_new, tau, active_only):
 
 @jit
 def dlnn_solve(
-    design, y, design_val, y_val, a, b, depth, gamma, x_offset, center,
+    design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center,
     max_iter, record_every, rec_iter, rec_w, rec_train, rec_val, best_w,
 ):  # fmt: skip
     """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
@@ -318,7 +322,7 @@ def dlnn_solve(
     for j in range(p):
         w[j] = a[j] ** depth - b[j] ** depth
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, x_offset, center)
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center)
         val = np.nan
         if has_val:
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
