@@ -11,6 +11,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold, check_cv, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -25,8 +26,23 @@ __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 _SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
 
 
-def _as_float(X):
-    return X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+def _sparse_to_csr(X):
+    """COO/DOK/LIL/BSR/DIA -> CSR once (the one canonicalizing copy); CSR/CSC kept."""
+    if sp.issparse(X) and X.format not in ("csr", "csc"):
+        return X.tocsr()
+    return X
+
+
+def _reject_strings(X, name: str) -> None:
+    """scikit-learn converts numeric strings silently when a float dtype is
+    requested; fastgs refuses string data, as its path functions do."""
+    if sp.issparse(X) or X is None:
+        return
+    arr = X if hasattr(X, "dtype") else np.asarray(X, dtype=object)
+    if arr.dtype.kind in "USa" or (
+        arr.dtype == object and any(isinstance(v, (str, bytes)) for v in np.ravel(arr)[:1000])
+    ):
+        raise TypeError(f"{name} contains strings; fastgs fits numeric data only (convert it first).")
 
 
 class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
@@ -68,6 +84,8 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         self._validate_params()
         if self.n_jobs == 0:
             raise ValueError("n_jobs must be a positive integer, -1 or None; got 0.")
+        _reject_strings(X, "X")
+        X = _sparse_to_csr(X)
         X, y = validate_data(
             self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
             y_numeric=True, multi_output=False,
@@ -83,6 +101,8 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
             self._finish(path, len(path) - 1, None)
             return self
         if X_val is not None:
+            _reject_strings(X_val, "X_val")
+            X_val = _sparse_to_csr(X_val)
             X_val, y_val = validate_data(
                 self, X_val, y_val, accept_sparse=_SPARSE_FORMATS, dtype=X.dtype,
                 y_numeric=True, multi_output=False, reset=False,
@@ -135,6 +155,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``; X (n, p) array or sparse matrix."""
         check_is_fitted(self)
+        _reject_strings(X, "X")
         X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
 
@@ -299,7 +320,7 @@ def _warn_divergence(path, has_val: bool) -> None:
     status = path.status
     if status.ok:
         return
-    if has_val and path.best_iter is not None and path.best_iter < status.iteration - 1:
+    if has_val and path.best_iter is not None and path.best_iter < status.last_good:
         # the useful part of the path was complete; note that the validation
         # curve may not have had its minimum yet only if best_iter is the last
         # good iterate, which this condition excludes
@@ -377,6 +398,8 @@ class DGLNNRegressorCV(DGLNNRegressor):
         self._validate_params()
         if self.n_jobs == 0:
             raise ValueError("n_jobs must be a positive integer, -1 or None; got 0.")
+        _reject_strings(X, "X")
+        X = _sparse_to_csr(X)
         X, y = validate_data(
             self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
             y_numeric=True, multi_output=False,
@@ -391,7 +414,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
                 max_iter=self.max_iter, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
             )  # fmt: skip
-        if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.iteration - 1:
+        if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.last_good:
             warnings.warn(
                 f"cross-validation stopped early: {cv_path.status.message}",
                 DivergenceWarning, stacklevel=2,

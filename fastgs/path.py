@@ -81,14 +81,19 @@ class _Problem:
         return self.design.dtype
 
     def correlation(self) -> np.ndarray:
-        """``X_c^T y_c / n`` (p,), one compiled pass over X."""
+        """``X_c^T y_c / n`` (p,), one compiled pass over X.
+
+        Raises the rescaling error when the loss or the correlation at w = 0
+        already overflows (nothing could be fit).
+        """
         n, p = self.design.shape
         g = np.empty(p, dtype=self.dtype)
         r = np.empty(n, dtype=self.dtype)
-        solvers.loss_and_gradient(
+        loss = solvers.loss_and_gradient(
             self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.work,
             self.x_offset, self.center,
         )  # fmt: skip
+        _check_scale(g, loss)
         return g
 
     def intercepts(self, coefs: np.ndarray) -> np.ndarray:
@@ -126,9 +131,21 @@ def _status(code, status_iter, last_iter, step) -> Status:
     return Status(code, status_iter, last_iter, step)
 
 
-def _check_scale(g0: np.ndarray) -> None:
-    """Refuse data whose scale overflows the very first gradient ``X^T y / n``."""
-    if not np.all(np.isfinite(g0)):
+def _group_norms64(g: np.ndarray, grp: Groups) -> np.ndarray:
+    """Group norms of g computed in float64 (no overflow for float32 data)."""
+    norms = np.empty(grp.n_groups, dtype=np.float64)
+    group_norms(g.astype(np.float64), grp.group_ptr, grp.group_idx, norms)
+    return norms
+
+
+def _check_scale(g0: np.ndarray, loss=0.0) -> None:
+    """Refuse data whose scale overflows the start: ``X^T y / n``, ``||y||^2``
+    or the squared norm of a group of ``X^T y / n``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        g64 = g0.astype(np.float64)
+        squared = float(g64 @ g64)  # the step rule squares it: must fit X's dtype
+        loss = float(loss)
+    if not (np.all(np.isfinite(g0)) and np.isfinite(loss) and squared < np.finfo(g0.dtype).max):
         hint = " or pass float64 data" if g0.dtype == np.float32 else ""
         raise ValueError(
             "X.T @ y overflows: the values of X and y are too large for "
@@ -263,9 +280,7 @@ def dglnn_path(
 
     with compiled_threads(n_jobs):
         g0 = prob.correlation()
-    _check_scale(g0)
-    norms = np.empty(L, dtype=dtype)
-    group_norms(g0, grp.group_ptr, grp.group_idx, norms)
+    norms = _group_norms64(g0, grp)
     gamma, eta = opts.steps(float(norms.max()))
 
     u, v = _initial_uv(u0, v0, alpha, grp, g0, norms, algorithm, dtype)
@@ -389,7 +404,6 @@ def dlnn_path(
     if gamma is None:
         with compiled_threads(n_jobs):
             g0 = prob.correlation()
-        _check_scale(g0)
         a_max = float(np.max(np.abs(g0)))
         a_max = a_max if a_max > 0 else 1.0
         gamma = DEFAULT_KAPPA / ((depth**2 / 4.0) * a_max ** ((2.0 * depth - 2.0) / depth))
@@ -525,15 +539,16 @@ def dglnn_cv_path(
     solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
                              n_train, n_val, work[0], G0, work[1], work[2], work[3],
                              work[4], work[5])  # fmt: skip
-    _check_scale(G0.ravel())
+    for k in range(K):
+        # work[4], work[5]: the training and validation losses at w = 0
+        _check_scale(G0[k], work[4][k] + work[5][k])
     L = grp.n_groups
     U = np.empty((K, L), dtype=dtype)
     V = np.empty((K, p), dtype=dtype)
     gammas = np.empty(K, dtype=dtype)
     etas = np.empty(K, dtype=dtype)
-    norms = np.empty(L, dtype=dtype)
     for k in range(K):
-        group_norms(G0[k], grp.group_ptr, grp.group_idx, norms)
+        norms = _group_norms64(G0[k], grp)
         gammas[k], etas[k] = opts.steps(float(norms.max()))
         U[k], V[k] = _initial_uv(None, None, opts.alpha, grp, G0[k], norms, opts.algorithm, dtype)
     T = opts.max_iter
