@@ -156,6 +156,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         """Predict ``X @ coef_ + intercept_``; X (n, p) array or sparse matrix."""
         check_is_fitted(self)
         _reject_strings(X, "X")
+        X = _sparse_to_csr(X)
         X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], reset=False)
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
 

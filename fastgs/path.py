@@ -145,7 +145,7 @@ def _check_scale(g0: np.ndarray, loss=0.0) -> None:
         g64 = g0.astype(np.float64)
         squared = float(g64 @ g64)  # the step rule squares it: must fit X's dtype
         loss = float(loss)
-    if not (np.all(np.isfinite(g0)) and np.isfinite(loss) and squared < np.finfo(g0.dtype).max):
+    if not (np.all(np.isfinite(g0)) and np.isfinite(loss) and squared < float(np.finfo(g0.dtype).max)):
         hint = " or pass float64 data" if g0.dtype == np.float32 else ""
         raise ValueError(
             "X.T @ y overflows: the values of X and y are too large for "
