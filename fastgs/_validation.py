@@ -40,15 +40,21 @@ class Design:
     def n_row_chunks(self) -> int:
         """Row chunks of the multi-threaded sweep: a function of the data only.
 
-        About 1M stored entries per chunk (so a thread's share amortizes the
-        launch), at most 64 chunks, and at most 64 MB of per-chunk gradient
-        buffers.  CSC is swept serially (1).
+        Dense: about 1M entries per chunk (so a thread's share amortizes the
+        launch); CSR: about 64K nonzeros per chunk.  At most 64 chunks and
+        64 MB of per-chunk gradient buffers.  CSC is swept serially (1).
         """
         n, p = self.shape
         if self.kind == "csc":
             return 1
-        entries = n * p if self.kind == "dense" else int(self.arrays[2][-1])
-        chunks = min(64, entries >> 20, n // 4, (64 << 20) // (p * self.dtype.itemsize))
+        if self.kind == "dense":
+            chunks = min(64, (n * p) >> 20, n // 4)
+        else:
+            # each chunk scatters into its own p-vector and the sum costs chunks * p:
+            # worth it only when a chunk holds many nonzeros per column of X
+            nnz = int(self.arrays[2][-1])
+            chunks = min(64, nnz >> 16, nnz // (16 * p), n // 4)
+        chunks = min(chunks, (64 << 20) // (p * self.dtype.itemsize))
         return max(1, int(chunks))
 
     def workspace(self) -> np.ndarray:

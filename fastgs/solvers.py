@@ -54,6 +54,16 @@ SWITCH_ACTIVE_FRACTION = 1e-2
 
 
 @jit
+def _dot(a, b):
+    """Inner product as a plain loop: np.dot would call BLAS, whose own threads
+    would compete with Numba's (and ignore n_jobs)."""
+    s = a.dtype.type(0)
+    for i in range(a.shape[0]):
+        s += a[i] * b[i]
+    return s
+
+
+@jit
 def _all_finite(x):
     for i in range(x.shape[0]):
         if not np.isfinite(x[i]):
@@ -75,7 +85,7 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
     residual_gradient(design, y, w, r, g, work)
     n = y.shape[0]
     if center:
-        shift = np.dot(x_offset, w)
+        shift = _dot(x_offset, w)
         total = r.dtype.type(0)
         for i in range(n):
             r[i] += shift
@@ -86,7 +96,7 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
     inv_n = g.dtype.type(1.0 / n)
     for j in range(g.shape[0]):
         g[j] *= inv_n
-    return 0.5 * np.dot(r, r) * inv_n
+    return 0.5 * _dot(r, r) * inv_n
 
 
 @jit
@@ -95,10 +105,10 @@ def residual_loss(design, y, w, r, x_offset, center):
     residual(design, y, w, r)
     m = y.shape[0]
     if center:
-        shift = np.dot(x_offset, w)
+        shift = _dot(x_offset, w)
         for i in range(m):
             r[i] += shift
-    return 0.5 * np.dot(r, r) / m
+    return 0.5 * _dot(r, r) / m
 
 
 @jit
@@ -376,7 +386,7 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
     """One sweep for all K models: G[k] <- centered X^T r / n_k; losses per fold."""
     K = W.shape[0]
     for k in range(K):
-        shift[k] = (np.dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
+        shift[k] = (_dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
     residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum)
     for k in range(K):
         gk = G[k]
