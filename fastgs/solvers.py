@@ -225,11 +225,7 @@ def dglnn_solve(
             break
 
         if algorithm == ALG2 and not switched:
-            if switch_rule == SWITCH_AT:
-                fire = t + 1 >= switch_at
-            else:
-                fire = _switch_criterion(u_prev, u, tau, switch_rule == SWITCH_AUTO)
-            if fire:
+            if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
                 switched = True
                 switch_iter = t + 1
         expand_group_weights(u, v, group_ptr, group_idx, w)
@@ -266,6 +262,14 @@ def _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx):
     if status == STATUS_OK and not _all_finite(v):
         status = STATUS_NONFINITE
     return status
+
+
+@jit
+def _switch_fires(switch_rule, switch_at, t, u_old, u_new, tau):
+    """Does Algorithm 2 switch after the update from iteration t (u_old -> u_new)?"""
+    if switch_rule == SWITCH_AT:
+        return t + 1 >= switch_at
+    return _switch_criterion(u_old, u_new, tau, switch_rule == SWITCH_AUTO)
 
 
 @jit
@@ -473,11 +477,7 @@ def dglnn_cv_solve(
                 status = step_status
                 status_iter = t
             elif algorithm == ALG2 and not switched[k]:
-                if switch_rule == SWITCH_AT:
-                    fire = t + 1 >= switch_at
-                else:
-                    fire = _switch_criterion(u_prev, U[k], tau, switch_rule == SWITCH_AUTO)
-                if fire:
+                if _switch_fires(switch_rule, switch_at, t, u_prev, U[k], tau):
                     switched[k] = True
                     switch_iters[k] = t + 1
             expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
