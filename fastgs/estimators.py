@@ -26,6 +26,23 @@ __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 _SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
 
 
+def _last(path):
+    """(coef, intercept, u, n_iter) of a path's last recorded iterate."""
+    u = path.u[-1] if hasattr(path, "u") else None
+    return path.coefs[-1], path.intercepts[-1], u, path.iterations[-1]
+
+
+def _first(path):
+    """(coef, intercept, u, n_iter) of the starting point (iteration 0)."""
+    u = path.u[0] if hasattr(path, "u") else None
+    return path.coefs[0], path.intercepts[0], u, path.iterations[0]
+
+
+def _best(path):
+    """(coef, intercept, u, n_iter) of the validation-best iterate."""
+    return path.best_coef, path.best_intercept, getattr(path, "best_u", None), path.best_iter
+
+
 def _sparse_to_csr(X):
     """COO/DOK/LIL/BSR/DIA -> CSR once (the one canonicalizing copy); CSR/CSC kept."""
     if sp.issparse(X) and X.format not in ("csr", "csc"):
@@ -98,7 +115,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
             if X_val is not None:
                 raise ValueError("X_val/y_val were given but early_stopping=False.")
             path = self._path(X, y, self.max_iter, None, None)
-            self._finish(path, len(path) - 1, None)
+            self._finish(path, _last(path), best_iter=None)
             return self
         if X_val is not None:
             _reject_strings(X_val, "X_val")
@@ -108,7 +125,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
                 y_numeric=True, multi_output=False, reset=False,
             )  # fmt: skip
             path = self._path(X, y, self.max_iter, X_val, y_val)
-            self._finish_best(path)
+            self._finish(path, _best(path), best_iter=path.best_iter)
             return self
         if X.shape[0] < 4:
             raise ValueError(
@@ -121,36 +138,27 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         path = self._path(X_tr, y_tr, self.max_iter, X_va, y_va)
         best = path.best_iter
         if not self.refit:
-            self._finish_best(path)
+            self._finish(path, _best(path), best_iter=best)
             return self
-        # refit on all the data for best_iter iterations (records: 0 and best_iter)
-        n_iter = max(best, 1)
-        full = self._path(X, y, n_iter, None, None, record_every=n_iter)
-        index = 0 if best == 0 else len(full) - 1
-        self._finish(full, index, path.val_loss, best_iter=best, split_path=path)
+        # refit on all the data for best_iter iterations
+        full = self._path(X, y, max(best, 1), None, None)
+        final = _first(full) if best == 0 else _last(full)
+        self._finish(full, final, best_iter=best, split_path=path)
         return self
 
-    def _finish_best(self, path):
-        best = path.best_iter
-        self.validation_loss_ = path.val_loss
-        index = int(np.searchsorted(path.iterations, best))
-        if index < len(path) and path.iterations[index] == best:
-            self._finish(path, index, path.val_loss, best_iter=best)
-        else:  # pragma: no cover - best_iter is always recorded with record_every=1
-            raise RuntimeError("best iterate not recorded")
-
-    def _finish(self, path, index, val_curve, best_iter=None, split_path=None):
-        self.coef_ = np.array(path.coefs[index])
-        self.intercept_ = float(path.intercepts[index]) if self.fit_intercept else 0.0
-        self.n_iter_ = int(path.iterations[index])
+    def _finish(self, path, final, best_iter, split_path=None):
+        """Store the fitted attributes from ``final = (coef, intercept, u, n_iter)``."""
+        coef, intercept, u, n_iter = final
+        chosen_on = split_path if split_path is not None else path
+        self.coef_ = np.array(coef)
+        self.intercept_ = float(intercept) if self.fit_intercept else 0.0
+        if u is not None:
+            self.u_ = np.array(u)
+        self.n_iter_ = int(n_iter)
         self.best_iter_ = best_iter
-        self.validation_loss_ = val_curve
+        self.validation_loss_ = chosen_on.val_curve
         self.status_ = path.status
-        self.path_ = split_path if split_path is not None else path
-        self._store_extra(path, index)
-
-    def _store_extra(self, path, index):
-        pass
+        self.path_ = chosen_on
 
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``; X (n, p) array or sparse matrix."""
@@ -241,7 +249,10 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     def _prepare(self, X):
         self.groups_ = make_groups(self.groups, X.shape[1])
 
-    def _path(self, X, y, max_iter, X_val, y_val, record_every=1):
+    def _path(self, X, y, max_iter, X_val, y_val):
+        # record only the start and the end: the solver tracks the best iterate
+        # and the loss curves itself, so memory stays O(p), not O(max_iter * p)
+        record_every = max_iter
         with warnings.catch_warnings():
             # a late divergence is reported through status_ and one warning below
             warnings.simplefilter("ignore", DivergenceWarning)
@@ -253,9 +264,6 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
         return path
-
-    def _store_extra(self, path, index):
-        self.u_ = np.array(path.u[index])
 
 
 class DLNNRegressor(_EarlyStoppedRegressor):
@@ -300,7 +308,8 @@ class DLNNRegressor(_EarlyStoppedRegressor):
     def _prepare(self, X):
         pass
 
-    def _path(self, X, y, max_iter, X_val, y_val, record_every=1):
+    def _path(self, X, y, max_iter, X_val, y_val):
+        record_every = max_iter  # see DGLNNRegressor._path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             path = dlnn_path(
@@ -421,10 +430,9 @@ class DGLNNRegressorCV(DGLNNRegressor):
                 DivergenceWarning, stacklevel=2,
             )  # fmt: skip
         best = int(cv_path.best_iter)
-        n_iter = max(best, 1)
-        full = self._path(X, y, n_iter, None, None, record_every=n_iter)
-        index = 0 if best == 0 else len(full) - 1
-        self._finish(full, index, None, best_iter=best)
+        full = self._path(X, y, max(best, 1), None, None)
+        self._finish(full, _first(full) if best == 0 else _last(full), best_iter=best)
+        self.validation_loss_ = None
         self.cv_curve_ = cv_path.cv_curve
         self.cv_path_ = cv_path
         return self

@@ -293,6 +293,8 @@ def dglnn_path(
     rec_val = np.empty(k, dtype=dtype)
     best_u = u.copy()
     best_v = v.copy()
+    train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
+    val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     sequential = opts.sequential
     with compiled_threads(n_jobs):
         n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
@@ -300,7 +302,7 @@ def dglnn_path(
             grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
             opts.code, sequential, dtype.type(gamma), dtype.type(eta),
             switch_rule, opts.tau, switch_at, max_iter, record_every,
-            rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+            rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
@@ -325,6 +327,9 @@ def dglnn_path(
         intercepts=prob.intercepts(coefs),
         status=status,
         n_passes=int(n_passes),
+        train_curve=train_curve[: status.last_good + 1],
+        val_curve=val_curve[: status.last_good + 1] if prob.has_val else None,
+        best_u=best_u if best_coef is not None else None,
         u=rec_u[:n_rec].copy(),
         switch_iter=int(switch_iter) if switch_iter >= 0 else None,
         groups=grp,
@@ -415,11 +420,13 @@ def dlnn_path(
     rec_train = np.empty(k, dtype=dtype)
     rec_val = np.empty(k, dtype=dtype)
     best_w = np.zeros(p, dtype=dtype)
+    train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
+    val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     with compiled_threads(n_jobs):
         n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
             dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
-            rec_iter, rec_w, rec_train, rec_val, best_w,
+            rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
@@ -438,6 +445,8 @@ def dlnn_path(
         intercepts=prob.intercepts(coefs),
         status=status,
         n_passes=int(evaluated + (0 if step != "auto" else 1)),
+        train_curve=train_curve[: status.last_good + 1],
+        val_curve=val_curve[: status.last_good + 1] if prob.has_val else None,
         depth=depth,
         step=float(gamma),
     )

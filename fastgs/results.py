@@ -65,7 +65,7 @@ class _PathBase:
     """Shared fields and helpers of :class:`DGLNNPath` and :class:`DLNNPath`."""
 
     def __init__(self, iterations, coefs, train_loss, val_loss, best_iter, status,
-                 intercepts, best_coef, best_intercept, n_passes):  # fmt: skip
+                 intercepts, best_coef, best_intercept, n_passes, train_curve, val_curve):  # fmt: skip
         self.iterations = iterations
         self.coefs = coefs
         self.train_loss = train_loss
@@ -76,6 +76,8 @@ class _PathBase:
         self.best_coef = best_coef
         self.best_intercept = best_intercept
         self.n_passes = n_passes
+        self.train_curve = train_curve
+        self.val_curve = val_curve
 
     @property
     def coef(self) -> np.ndarray:
@@ -109,8 +111,11 @@ class DGLNNPath(_PathBase):
     val_loss : (k,) validation loss, or None without a validation set
     best_iter : int or None, the iteration with the lowest validation loss
         (tracked at every iteration, not only the recorded ones)
-    best_coef, best_intercept : the coefficients at ``best_iter`` (None
-        without a validation set)
+    best_coef, best_intercept, best_u : the coefficients, intercept and group
+        magnitudes at ``best_iter`` (None without a validation set)
+    train_curve, val_curve : (t,) the losses at every evaluated iteration
+        0, 1, ..., whatever ``record_every`` (val_curve None without
+        validation data); ``train_loss``/``val_loss`` are their recorded entries
     intercepts : (k,) ``mean(y) - mean(X) @ w`` (zeros without intercept)
     switch_iter : int or None, Algorithm 2's switch iteration
     status : :class:`Status`
@@ -120,9 +125,10 @@ class DGLNNPath(_PathBase):
     n_passes : number of passes over the training X
     """
 
-    def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, **kw):
+    def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, best_u=None, **kw):
         super().__init__(**kw)
         self.u = u
+        self.best_u = best_u
         self.switch_iter = switch_iter
         self.groups = groups
         self.step_u = step_u

@@ -125,7 +125,7 @@ def dglnn_solve(
     design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
     algorithm, sequential, gamma, eta, switch_rule, tau, switch_at,
     max_iter, record_every,
-    rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+    rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
 ):  # fmt: skip
     """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
 
@@ -141,6 +141,8 @@ def dglnn_solve(
     gamma : magnitude step ; eta : ALG2's constant direction step
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
     rec_* : record buffers (k,), (k, p), (k, L) ; best_u, best_v : out
+    train_curve, val_curve : (max_iter + 1,) out, the losses of every
+        evaluated iteration (recorded or not; NaN where not evaluated)
 
     Returns
     -------
@@ -193,6 +195,8 @@ def dglnn_solve(
             best_iter = t
             best_u[:] = u
             best_v[:] = v
+        train_curve[t] = loss
+        val_curve[t] = val
         recorded = t % record_every == 0 or t == max_iter
         if recorded:
             rec_u[k, :] = u
@@ -300,7 +304,7 @@ def _switch_criterion(u_old, u_new, tau, active_only):
 @jit
 def dlnn_solve(
     design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center,
-    max_iter, record_every, rec_iter, rec_w, rec_train, rec_val, best_w,
+    max_iter, record_every, rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
 ):  # fmt: skip
     """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
 
@@ -356,6 +360,8 @@ def dlnn_solve(
             best_val = val
             best_iter = t
             best_w[:] = w
+        train_curve[t] = loss
+        val_curve[t] = val
         recorded = t % record_every == 0 or t == max_iter
         if recorded:
             k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)

@@ -701,3 +701,34 @@ def test_warm_start_continues_the_path(algorithm):
     tail = fastgs.dglnn_path(X, y, SIZE, max_iter=30, u0=head.u[-1], v0=head.v, **kw)
     rows_close(tail.coefs, full.coefs[40:], 1e-12)
     rows_close(tail.u, full.u[40:], 1e-12)
+
+
+def test_loss_curves_cover_every_iteration_whatever_record_every():
+    """train_curve/val_curve hold every iteration; train_loss/val_loss the recorded ones."""
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((40, 12))
+    y = X[:, :3] @ np.array([1.0, -2.0, 1.5]) + 0.1 * rng.standard_normal(40)
+    Xv = rng.standard_normal((15, 12))
+    yv = Xv[:, :3] @ np.array([1.0, -2.0, 1.5])
+    every = fastgs.dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=1)
+    sparse = fastgs.dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=5)
+    np.testing.assert_array_equal(sparse.iterations, [0, 5, 10, 15, 20, 25, 30, 35, 37])
+    assert sparse.train_curve.shape == (38,) and sparse.val_curve.shape == (38,)
+    np.testing.assert_array_equal(sparse.train_curve, every.train_loss)
+    np.testing.assert_array_equal(sparse.val_curve, every.val_loss)
+    np.testing.assert_array_equal(sparse.val_loss, every.val_loss[sparse.iterations])
+    # the best iterate is tracked at every iteration, recorded or not
+    assert sparse.best_iter == every.best_iter == int(np.argmin(every.val_loss))
+    np.testing.assert_array_equal(sparse.best_coef, every.coefs[every.best_iter])
+    np.testing.assert_array_equal(sparse.best_u, every.u[every.best_iter])
+
+
+def test_estimator_keeps_only_the_ends_of_the_path():
+    """Early stopping must not store max_iter x p coefficients (memory O(p))."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 20))
+    y = X[:, :4] @ np.ones(4) + 0.1 * rng.standard_normal(60)
+    model = fastgs.DGLNNRegressor(groups=4, max_iter=300, random_state=0).fit(X, y)
+    assert model.path_.coefs.shape[0] <= 3
+    assert model.validation_loss_.shape == (301,)
+    assert model.best_iter_ == int(np.argmin(model.validation_loss_))
