@@ -18,7 +18,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .groups import make_groups
-from .path import DEFAULT_MAX_ITER, DEFAULT_TAU, dglnn_cv_path, dglnn_path, dlnn_path
+from .path import (
+    DEFAULT_MAX_ITER,
+    DEFAULT_TAU,
+    FAST_SKIP_FRACTION,
+    FAST_STEP_CAP,
+    dglnn_cv_path,
+    dglnn_path,
+    dlnn_path,
+)
 from .results import DivergenceWarning
 
 __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
@@ -67,7 +75,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "refit": ["boolean"],
@@ -140,9 +148,11 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         if not self.refit:
             self._finish(path, _best(path), best_iter=best)
             return self
-        # refit on all the data for best_iter iterations
-        full = self._path(X, y, max(best, 1), None, None)
-        final = _first(full) if best == 0 else _last(full)
+        # refit on all the data for as many passes over X as the split path
+        # needed (the fast schedule's skipped start is recomputed on all data)
+        passes = best - getattr(path, "t0", 0)
+        full = self._path(X, y, max(passes, 1), None, None)
+        final = _first(full) if passes == 0 else _last(full)
         self._finish(full, final, best_iter=best, split_path=path)
         return self
 
@@ -178,8 +188,8 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     Parameters
     ----------
     groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
-    algorithm, update, alpha, step_u, step_v, switch, max_iter :
-        as in :func:`fastgs.dglnn_path`
+    schedule, algorithm, update, alpha, step_u, step_v, switch, max_iter,
+    kappa, skip_fraction, step_cap : as in :func:`fastgs.dglnn_path`
     early_stopping : bool, default True
         Choose the stopping iteration on a validation set; otherwise run
         ``max_iter`` iterations.
@@ -206,7 +216,11 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     _parameter_constraints: dict = {
         **_EarlyStoppedRegressor._parameter_constraints,
         "groups": [None, Integral, "array-like", object],
-        "algorithm": [StrOptions({"alg1", "alg2", "gd"})],
+        "algorithm": [StrOptions({"auto", "alg1", "alg2", "gd"})],
+        "schedule": [StrOptions({"paper", "fast"})],
+        "kappa": [Interval(Real, 0, None, closed="neither"), None],
+        "skip_fraction": [Interval(Real, 0, None, closed="neither")],
+        "step_cap": [Interval(Real, 0, None, closed="neither")],
         "update": [StrOptions({"simultaneous", "sequential"})],
         "step_u": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "step_v": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
@@ -217,13 +231,17 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         self,
         groups=None,
         *,
-        algorithm="alg2",
+        schedule="paper",
+        algorithm="auto",
         update="simultaneous",
         alpha=1e-6,
         step_u="auto",
         step_v="auto",
         switch="auto",
-        max_iter=DEFAULT_MAX_ITER,
+        max_iter=None,
+        kappa=None,
+        skip_fraction=FAST_SKIP_FRACTION,
+        step_cap=FAST_STEP_CAP,
         early_stopping=True,
         validation_fraction=0.2,
         refit=True,
@@ -232,6 +250,7 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         n_jobs=None,
     ):
         self.groups = groups
+        self.schedule = schedule
         self.algorithm = algorithm
         self.update = update
         self.alpha = alpha
@@ -239,6 +258,9 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         self.step_v = step_v
         self.switch = switch
         self.max_iter = max_iter
+        self.kappa = kappa
+        self.skip_fraction = skip_fraction
+        self.step_cap = step_cap
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.refit = refit
@@ -261,6 +283,8 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
                 tau=DEFAULT_TAU, max_iter=max_iter, record_every=record_every,
                 X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
+                schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
+                step_cap=self.step_cap,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
         return path
@@ -374,19 +398,24 @@ class DGLNNRegressorCV(DGLNNRegressor):
         groups=None,
         *,
         cv=5,
-        algorithm="alg2",
+        schedule="paper",
+        algorithm="auto",
         update="simultaneous",
         alpha=1e-6,
         step_u="auto",
         step_v="auto",
         switch="auto",
-        max_iter=DEFAULT_MAX_ITER,
+        max_iter=None,
+        kappa=None,
+        skip_fraction=FAST_SKIP_FRACTION,
+        step_cap=FAST_STEP_CAP,
         fit_intercept=True,
         random_state=None,
         n_jobs=None,
     ):
         self.groups = groups
         self.cv = cv
+        self.schedule = schedule
         self.algorithm = algorithm
         self.update = update
         self.alpha = alpha
@@ -394,6 +423,9 @@ class DGLNNRegressorCV(DGLNNRegressor):
         self.step_v = step_v
         self.switch = switch
         self.max_iter = max_iter
+        self.kappa = kappa
+        self.skip_fraction = skip_fraction
+        self.step_cap = step_cap
         self.fit_intercept = fit_intercept
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -423,15 +455,18 @@ class DGLNNRegressorCV(DGLNNRegressor):
                 X, y, self.groups_, cv=folds, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
                 max_iter=self.max_iter, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
+                schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
+                step_cap=self.step_cap,
             )  # fmt: skip
         if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.last_good:
             warnings.warn(
                 f"cross-validation stopped early: {cv_path.status.message}",
                 DivergenceWarning, stacklevel=2,
             )  # fmt: skip
-        best = int(cv_path.best_iter)
-        full = self._path(X, y, max(best, 1), None, None)
-        self._finish(full, _first(full) if best == 0 else _last(full), best_iter=best)
+        passes = int(cv_path.best_iter)  # passes after each fold's skipped start
+        full = self._path(X, y, max(passes, 1), None, None)
+        final = _first(full) if passes == 0 else _last(full)
+        self._finish(full, final, best_iter=int(final[3]))
         self.validation_loss_ = None
         self.cv_curve_ = cv_path.cv_curve
         self.cv_path_ = cv_path

@@ -71,6 +71,7 @@ __all__ = [
     "weight_normalized_direction_step",
     "constant_direction_step",
     "magnitude_step",
+    "capped_log_magnitude_step",
     "STATUS_OK",
     "STATUS_NONFINITE",
     "STATUS_U_NONPOSITIVE",
@@ -510,6 +511,28 @@ def magnitude_step(u, vg, gamma):
         u[l] = u[l] * (1 + two_gamma * vg[l])
     return STATUS_OK
 
+
+
+@jit
+def capped_log_magnitude_step(u, vg, gamma, cap):
+    """Fast-schedule magnitude step (ALGORITHMS.md §9), in place on u.
+
+    ``u_l <- u_l * exp(2 gamma_l vg_l)`` with ``gamma_l = min(gamma, cap / u_l**2)``:
+    the step of ``log u_l`` is ``gamma``'s until the group's ``u_l**2`` reaches
+    ``cap / gamma``, then shrinks so that ``u_l**2`` moves by a bounded
+    factor.  u stays positive.  u (L,) in/out; vg (L,) the inner products
+    ``<v_l, g_l>``.  Returns ``STATUS_OK``, or ``STATUS_NONFINITE`` if some
+    ``u_l`` overflowed (u is then partly updated: the caller restores it).
+    """
+    L = u.shape[0]
+    for l in range(L):
+        ul = u[l]
+        step = min(gamma, cap / (ul * ul))
+        ul = ul * np.exp(2 * step * vg[l])
+        if not np.isfinite(ul):
+            return STATUS_NONFINITE
+        u[l] = ul
+    return STATUS_OK
 
 # --------------------------------------------------------------------------
 # K models at once (cross-validation): one sweep over X serves every fold

@@ -36,6 +36,13 @@ DEFAULT_KAPPA = 0.05
 DEFAULT_ETA_FACTOR = 0.5
 #: tolerance of the switch rules (the paper's tau)
 DEFAULT_TAU = 5e-3
+#: the fast schedule (ALGORITHMS.md §9): gamma = FAST_KAPPA / a_max, skip to
+#: u_max^2 = FAST_SKIP_FRACTION * a_max, magnitude step capped at FAST_STEP_CAP / u_l^2
+FAST_KAPPA = 0.2
+FAST_SKIP_FRACTION = 1e-2
+FAST_STEP_CAP = 0.25
+#: the fast schedule's horizon: about a fifth of the paper schedule's
+FAST_MAX_ITER = 400
 
 _ALGORITHMS = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
 _SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
@@ -163,18 +170,36 @@ def _warn_if_diverged(status: Status, func: str) -> None:
 class _DGLNNOptions:
     """The checked options shared by :func:`dglnn_path` and :func:`dglnn_cv_path`."""
 
-    def __init__(self, algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, record_every):
+    def __init__(self, algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
+                 record_every, schedule="paper", kappa=None, skip_fraction=FAST_SKIP_FRACTION,
+                 step_cap=FAST_STEP_CAP):  # fmt: skip
+        if schedule not in ("paper", "fast"):
+            raise ValueError(f"schedule must be 'paper' or 'fast', got {schedule!r}.")
+        self.schedule = schedule
+        if algorithm == "auto":
+            algorithm = "alg2" if schedule == "paper" else "alg1"
         if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {sorted(_ALGORITHMS)}, got {algorithm!r}.")
+            raise ValueError(
+                f"algorithm must be 'auto' or one of {sorted(_ALGORITHMS)}, got {algorithm!r}."
+            )
+        if schedule == "fast" and algorithm == "gd":
+            raise ValueError("schedule='fast' needs weight normalization: algorithm 'alg1' or 'alg2'.")
         if update not in ("simultaneous", "sequential"):
             raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
         self.algorithm = algorithm
         self.code = _ALGORITHMS[algorithm]
         self.sequential = update == "sequential"
+        if max_iter is None:
+            max_iter = DEFAULT_MAX_ITER if schedule == "paper" else FAST_MAX_ITER
         self.alpha, self.max_iter, self.record_every = _check_common(alpha, max_iter, record_every)
         self.gamma = _check_step(step_u, "step_u")
         self.eta = _check_step(step_v, "step_v")
         self.tau = check_scalar(tau, "tau", low=0.0)
+        if kappa is None:
+            kappa = DEFAULT_KAPPA if schedule == "paper" else FAST_KAPPA
+        self.kappa = check_scalar(kappa, "kappa", low=0.0)
+        self.skip_fraction = check_scalar(skip_fraction, "skip_fraction", low=0.0)
+        self.step_cap = check_scalar(step_cap, "step_cap", low=0.0) if schedule == "fast" else 0.0
         self.switch_at = -1
         if isinstance(switch, str):
             if switch not in _SWITCH_RULES:
@@ -189,12 +214,39 @@ class _DGLNNOptions:
     def steps(self, a_max: float):
         """(gamma, eta): the given step sizes, or the automatic ones for ``a_max``."""
         scale = a_max if a_max > 0 else 1.0
-        gamma = DEFAULT_KAPPA / scale if self.gamma is None else self.gamma
+        gamma = self.kappa / scale if self.gamma is None else self.gamma
         if self.eta is not None:
             eta = self.eta
         else:
             eta = gamma if self.algorithm == "gd" else DEFAULT_ETA_FACTOR / scale**2
         return gamma, eta
+
+    def start(self, g0, norms, grp: Groups, gamma: float, dtype, u0=None, v0=None):
+        """(u, v, t0): the starting point, and the iterations it skips.
+
+        The fast schedule skips the linear start analytically (ALGORITHMS.md
+        §9): while w ~ 0 the residual is y, every direction is
+        ``X_l^T y / ||X_l^T y||`` and ``u_l = alpha exp(2 gamma a_l t)``; it
+        starts at the first integer t0 where the leading group's ``u^2``
+        reaches ``skip_fraction * a_max``.  Not for warm starts.
+        """
+        if self.schedule != "fast" or u0 is not None or v0 is not None:
+            u, v = _initial_uv(u0, v0, self.alpha, grp, g0, norms, self.algorithm, dtype)
+            return u, v, 0
+        a_max = float(norms.max())
+        u, v = _initial_uv(None, None, self.alpha, grp, g0, norms, self.algorithm, dtype)
+        if a_max <= 0 or gamma * a_max <= 0:
+            return u, v, 0
+        target = self.skip_fraction * a_max
+        if self.alpha**2 >= target:
+            return u, v, 0
+        t0 = int(np.ceil(np.log(target / self.alpha**2) / (4.0 * gamma * a_max)))
+        grow = norms > 0
+        u = np.where(grow, self.alpha * np.exp(2.0 * gamma * norms * t0), self.alpha).astype(dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            direction = g0.astype(np.float64) / norms[grp.feature_group]
+        v = np.where(grow[grp.feature_group], direction, v).astype(dtype)
+        return u, v, t0
 
 
 def dglnn_path(
@@ -202,14 +254,14 @@ def dglnn_path(
     y,
     groups=None,
     *,
-    algorithm="alg2",
+    algorithm="auto",
     update="simultaneous",
     alpha=1e-6,
     step_u="auto",
     step_v="auto",
     switch="auto",
     tau=DEFAULT_TAU,
-    max_iter=DEFAULT_MAX_ITER,
+    max_iter=None,
     record_every=1,
     X_val=None,
     y_val=None,
@@ -217,6 +269,10 @@ def dglnn_path(
     u0=None,
     v0=None,
     n_jobs=None,
+    schedule="paper",
+    kappa=None,
+    skip_fraction=FAST_SKIP_FRACTION,
+    step_cap=FAST_STEP_CAP,
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
 
@@ -227,7 +283,8 @@ def dglnn_path(
         Sparse X is never densified.
     y : (n,) array
     groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
-    algorithm : {"alg1", "alg2", "gd"}
+    algorithm : {"auto", "alg1", "alg2", "gd"}
+        "auto": "alg2" for the paper schedule, "alg1" for the fast one.
         "alg1": weight normalization with the direction step ``1/u^4``
         (ALGORITHMS.md §2); "alg2": the same until the switch, then the
         constant direction step ``step_v`` (§3); "gd": plain gradient descent
@@ -248,7 +305,8 @@ def dglnn_path(
         that carry the model (``u_l^2 >= 1%`` of the largest) and so also fires
         at moderate noise; an int switches at that iteration.
     tau : float > 0, tolerance of the switch rules
-    max_iter : int >= 1, number of iterations (passes over X)
+    max_iter : int >= 1 or None, number of iterations (passes over X);
+        None: 2000 for the paper schedule, 400 for the fast one
     record_every : int >= 1, record every k-th iterate (and the last)
     X_val, y_val : optional validation set; its loss is evaluated at every
         iteration inside the compiled loop and the best iterate is kept
@@ -257,6 +315,19 @@ def dglnn_path(
         (each group of ``v0`` is normalized; for "gd" it is used as is)
     n_jobs : None (1), -1 (all) or int, Numba threads for the sweeps over X
         (dense and CSR); results are bit-identical for every value
+    schedule : {"paper", "fast"}
+        "paper": Algorithms 1/2 as published (ALGORITHMS.md §2-3).  "fast"
+        (§9): a larger automatic step (``kappa`` 0.2), the linear start
+        skipped analytically, and a magnitude step in log space capped per
+        group (``gamma_l = min(gamma, step_cap / u_l^2)``).  With "fast",
+        ``iterations``, ``best_iter`` and ``switch_iter`` count the skipped
+        iterations ``t0`` (``path.t0``); ``max_iter`` and ``n_passes`` count
+        passes over X after the skip; ``train_curve[i]`` is iteration ``t0 + i``.
+    kappa : float, the automatic step is ``kappa / max_l ||X_l^T y / n||``
+        (default 0.05 for "paper", 0.2 for "fast")
+    skip_fraction : float, the fast start begins where the leading group's
+        ``u^2`` reaches ``skip_fraction * a_max`` (default 1e-2)
+    step_cap : float, the fast schedule's per-group cap (default 0.25)
 
     Returns
     -------
@@ -266,7 +337,8 @@ def dglnn_path(
         A diverging run stops, warns (:class:`fastgs.DivergenceWarning`) and
         returns the last good iterate.
     """
-    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, record_every)
+    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
+                         record_every, schedule, kappa, skip_fraction, step_cap)  # fmt: skip
     resolve_n_jobs(n_jobs)
     max_iter, record_every, alpha = opts.max_iter, opts.record_every, opts.alpha
     gamma, eta = opts.gamma, opts.eta
@@ -283,7 +355,7 @@ def dglnn_path(
     norms = _group_norms64(g0, grp)
     gamma, eta = opts.steps(float(norms.max()))
 
-    u, v = _initial_uv(u0, v0, alpha, grp, g0, norms, algorithm, dtype)
+    u, v, t0 = opts.start(g0, norms, grp, gamma, dtype, u0, v0)
 
     k = _record_slots(max_iter, record_every)
     rec_iter = np.empty(k, dtype=np.int64)
@@ -300,13 +372,16 @@ def dglnn_path(
         n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
             grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
-            opts.code, sequential, dtype.type(gamma), dtype.type(eta),
+            opts.code, sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
             switch_rule, opts.tau, switch_at, max_iter, record_every,
             rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
-    last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
-    status = _status(code, status_iter, last_iter, gamma)
+    last_pass = int(rec_iter[n_rec - 1]) if n_rec else 0
+    curve_len = last_pass + 1  # the last good iterate is always the last record
+    # iterations count the skipped start t0 of the fast schedule
+    rec_iter[:n_rec] += t0
+    status = _status(code, status_iter + t0 if code != STATUS_OK else -1, last_pass + t0, gamma)
     _warn_if_diverged(status, "dglnn_path")
     best_coef = best_intercept = None
     if prob.has_val and best_iter >= 0:
@@ -315,23 +390,24 @@ def dglnn_path(
     # passes over X: the start's X^T y, one per evaluated iterate, one more per
     # sequential update
     evaluated = (status_iter + 1) if code != STATUS_OK else max_iter + 1
-    n_passes = 1 + evaluated + (evaluated - 1 if sequential and algorithm != "gd" else 0)
+    n_passes = 1 + evaluated + (evaluated - 1 if sequential and opts.algorithm != "gd" else 0)
     return DGLNNPath(
         iterations=rec_iter[:n_rec].copy(),
         coefs=coefs.copy() if n_rec < k // 2 else coefs,
         train_loss=rec_train[:n_rec].copy(),
         val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
-        best_iter=int(best_iter) if prob.has_val and best_iter >= 0 else None,
+        best_iter=int(best_iter) + t0 if prob.has_val and best_iter >= 0 else None,
         best_coef=best_coef,
         best_intercept=best_intercept,
         intercepts=prob.intercepts(coefs),
         status=status,
         n_passes=int(n_passes),
-        train_curve=train_curve[: status.last_good + 1],
-        val_curve=val_curve[: status.last_good + 1] if prob.has_val else None,
+        train_curve=train_curve[:curve_len],
+        val_curve=val_curve[:curve_len] if prob.has_val else None,
         best_u=best_u if best_coef is not None else None,
+        t0=t0,
         u=rec_u[:n_rec].copy(),
-        switch_iter=int(switch_iter) if switch_iter >= 0 else None,
+        switch_iter=int(switch_iter) + t0 if switch_iter >= 0 else None,
         groups=grp,
         step_u=float(gamma),
         step_v=float(eta),
@@ -483,16 +559,20 @@ def dglnn_cv_path(
     *,
     cv=5,
     random_state=None,
-    algorithm="alg2",
+    algorithm="auto",
     update="simultaneous",
     alpha=1e-6,
     step_u="auto",
     step_v="auto",
     switch="auto",
     tau=DEFAULT_TAU,
-    max_iter=DEFAULT_MAX_ITER,
+    max_iter=None,
     fit_intercept=False,
     n_jobs=None,
+    schedule="paper",
+    kappa=None,
+    skip_fraction=FAST_SKIP_FRACTION,
+    step_cap=FAST_STEP_CAP,
 ):
     """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
 
@@ -505,7 +585,10 @@ def dglnn_cv_path(
     ----------
     cv : int (number of folds, rows assigned at random with ``random_state``)
         or an int array (n,) of fold labels
-    Other parameters as in :func:`dglnn_path`.
+    Other parameters as in :func:`dglnn_path`.  With ``schedule="fast"``
+    each fold skips its own linear start ``t0s[k]``; the curves are aligned by
+    passes over X after the skip (index i is fold k's iteration
+    ``t0s[k] + i``) and ``best_iter`` counts passes after the skip.
 
     Returns
     -------
@@ -514,7 +597,8 @@ def dglnn_cv_path(
         (T+1,) the mean validation loss over folds, ``best_iter`` its argmin,
         ``fold`` (n,), ``switch_iters`` (K,), ``status``.
     """
-    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1)
+    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1,
+                         schedule, kappa, skip_fraction, step_cap)  # fmt: skip
     resolve_n_jobs(n_jobs)
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
@@ -555,11 +639,12 @@ def dglnn_cv_path(
     U = np.empty((K, L), dtype=dtype)
     V = np.empty((K, p), dtype=dtype)
     gammas = np.empty(K, dtype=dtype)
+    t0s = np.zeros(K, dtype=np.int64)
     etas = np.empty(K, dtype=dtype)
     for k in range(K):
         norms = _group_norms64(G0[k], grp)
         gammas[k], etas[k] = opts.steps(float(norms.max()))
-        U[k], V[k] = _initial_uv(None, None, opts.alpha, grp, G0[k], norms, opts.algorithm, dtype)
+        U[k], V[k], t0s[k] = opts.start(G0[k], norms, grp, float(gammas[k]), dtype)
     T = opts.max_iter
     train_curves = np.full((T + 1, K), np.nan, dtype=dtype)
     val_curves = np.full((T + 1, K), np.nan, dtype=dtype)
@@ -567,7 +652,7 @@ def dglnn_cv_path(
     with compiled_threads(n_jobs):
         n_eval, code, status_iter = solvers.dglnn_cv_solve(
             design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
-            center, n_train, n_val, opts.code, opts.sequential, gammas, etas,
+            center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
@@ -577,6 +662,7 @@ def dglnn_cv_path(
     best_iter = int(np.argmin(cv_curve)) if n_eval else 0
     sequential = opts.sequential and opts.algorithm != "gd"
     return DGLNNCVPath(
+        t0s=t0s,
         iterations=np.arange(n_eval, dtype=np.int64),
         cv_curve=cv_curve,
         val_curves=val_curves,

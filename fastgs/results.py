@@ -123,10 +123,13 @@ class DGLNNPath(_PathBase):
     step_u, step_v : the step sizes used
     v : (p,) the final directions (for warm starts)
     n_passes : number of passes over the training X
+    t0 : iterations skipped analytically by the fast schedule (0 otherwise);
+        ``iterations``, ``best_iter`` and ``switch_iter`` include them
     """
 
-    def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, best_u=None, **kw):
+    def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, best_u=None, t0=0, **kw):
         super().__init__(**kw)
+        self.t0 = t0
         self.u = u
         self.best_u = best_u
         self.switch_iter = switch_iter
@@ -170,10 +173,13 @@ class DGLNNCVPath:
     step_u, step_v : (K,) step sizes per fold
     status : :class:`Status` ; groups : :class:`fastgs.Groups`
     n_passes : passes over X (each serves all folds)
+    t0s : (K,) iterations each fold skipped (fast schedule; zeros otherwise);
+        ``iterations`` and ``best_iter`` count passes after the skip
     """
 
     def __init__(self, *, iterations, cv_curve, val_curves, train_curves, best_iter, fold,
-                 switch_iters, status, groups, step_u, step_v, n_passes):  # fmt: skip
+                 switch_iters, status, groups, step_u, step_v, n_passes, t0s=None):  # fmt: skip
+        self.t0s = t0s
         self.iterations = iterations
         self.cv_curve = cv_curve
         self.val_curves = val_curves

@@ -26,6 +26,7 @@ from .kernels import (
     STATUS_NONFINITE,
     STATUS_OK,
     STATUS_U_NONPOSITIVE,
+    capped_log_magnitude_step,
     constant_direction_step,
     expand_group_weights,
     group_inner,
@@ -123,7 +124,7 @@ def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
 @jit
 def dglnn_solve(
     design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
-    algorithm, sequential, gamma, eta, switch_rule, tau, switch_at,
+    algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
     max_iter, record_every,
     rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
 ):  # fmt: skip
@@ -139,6 +140,7 @@ def dglnn_solve(
     x_offset : (p,) column means used when ``center``
     algorithm : ALG1, ALG2 or GD ; sequential : recompute g before the u step
     gamma : magnitude step ; eta : ALG2's constant direction step
+    step_cap : > 0 for the fast schedule's capped log-space magnitude step
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
     rec_* : record buffers (k,), (k, p), (k, L) ; best_u, best_v : out
     train_curve, val_curve : (max_iter + 1,) out, the losses of every
@@ -215,7 +217,7 @@ def dglnn_solve(
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             expand_group_weights(u, v, group_ptr, group_idx, w)
             loss_and_gradient(design, y, w, r, g, work, x_offset, center)
-        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx)
+        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
 
         if step_status != STATUS_OK:
             status = step_status
@@ -258,11 +260,19 @@ def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, gr
 
 
 @jit
-def _magnitude_phase(algorithm, u, v, g, vg, gamma, group_ptr, group_idx):
-    """The magnitude part of one DGLNN iteration, in place on u; returns a status."""
+def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx):
+    """The magnitude part of one DGLNN iteration, in place on u; returns a status.
+
+    ``step_cap > 0`` selects the fast schedule's capped log-space step
+    (:func:`fastgs.kernels.capped_log_magnitude_step`), otherwise the paper's
+    ``u_l (1 + 2 gamma <v_l, g_l>)``.
+    """
     if algorithm != GD:
         group_inner(v, g, group_ptr, group_idx, vg)
-    status = magnitude_step(u, vg, gamma)
+    if step_cap > 0:
+        status = capped_log_magnitude_step(u, vg, gamma, step_cap)
+    else:
+        status = magnitude_step(u, vg, gamma)
     if status == STATUS_OK and not _all_finite(v):
         status = STATUS_NONFINITE
     return status
@@ -416,7 +426,7 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
 @jit
 def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
-    algorithm, sequential, gammas, etas, switch_rule, tau, switch_at, max_iter,
+    algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
     train_curve, val_curve, switch_iters,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
@@ -477,7 +487,7 @@ def dglnn_cv_solve(
                              shift, G, train_sq, val_sq, rsum, tl, vl)  # fmt: skip
         for k in range(K):
             u_prev[:] = U[k]
-            step_status = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k],
+            step_status = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
                                            group_ptr, group_idx)  # fmt: skip
             if step_status != STATUS_OK:
                 status = step_status
