@@ -31,6 +31,9 @@ from .results import DivergenceWarning
 
 __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 
+#: record_every that keeps only iteration 0 and the last one
+_ENDS_ONLY = 2**62
+
 _SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
 
 
@@ -274,7 +277,7 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     def _path(self, X, y, max_iter, X_val, y_val):
         # record only the start and the end: the solver tracks the best iterate
         # and the loss curves itself, so memory stays O(p), not O(max_iter * p)
-        record_every = max_iter
+        record_every = _ENDS_ONLY
         with warnings.catch_warnings():
             # a late divergence is reported through status_ and one warning below
             warnings.simplefilter("ignore", DivergenceWarning)
@@ -333,7 +336,7 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         pass
 
     def _path(self, X, y, max_iter, X_val, y_val):
-        record_every = max_iter  # see DGLNNRegressor._path
+        record_every = _ENDS_ONLY  # see DGLNNRegressor._path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             path = dlnn_path(
