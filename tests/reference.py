@@ -314,3 +314,48 @@ def dlnn_reference(
         rec, x_mean, y_mean, best_iter=best_iter, best_w=best_w, status=status,
         status_iter=status_iter, last_good=last_good, gamma=gamma,
     )  # fmt: skip
+
+
+def dglnn_fast_reference(X, y, groups, *, alpha=1e-6, kappa=0.2, skip_fraction=1e-2,
+                         step_cap=0.25, max_iter=50):  # fmt: skip
+    """The fast schedule (ALGORITHMS.md §9) with Algorithm 1's direction step.
+
+    Returns a namespace with ``t0`` (the skipped iterations), and per evaluated
+    pass: ``iterations`` (t0 + 0..max_iter), ``coefs``, ``u``, ``train_loss``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = X.shape[0]
+    corr = X.T @ y / n
+    a = np.array([np.linalg.norm(corr[G]) for G in groups])
+    a_max = a.max()
+    gamma = kappa / a_max
+    # first integer t0 with alpha^2 exp(4 gamma a_max t0) >= skip_fraction * a_max
+    t0 = int(np.ceil(np.log(skip_fraction * a_max / alpha**2) / (4 * gamma * a_max)))
+    t0 = max(t0, 0)
+    u = np.full(len(groups), alpha)
+    v = np.zeros(X.shape[1])
+    for l, G in enumerate(groups):
+        if a[l] > 0:
+            u[l] = alpha * np.exp(2 * gamma * a[l] * t0)
+            v[G] = corr[G] / np.linalg.norm(corr[G])
+        else:
+            v[G] = 1 / np.sqrt(len(G))
+    rec = SimpleNamespace(t0=t0, iterations=[], coefs=[], u=[], train_loss=[], gamma=gamma)
+    for t in range(max_iter + 1):
+        w = expand_group_weights(u, v, groups)
+        r = y - X @ w
+        g = X.T @ r / n
+        rec.iterations.append(t0 + t)
+        rec.coefs.append(w)
+        rec.u.append(u.copy())
+        rec.train_loss.append(0.5 * r @ r / n)
+        if t == max_iter:
+            break
+        v = weight_normalized_direction_step(u, v, g, groups)
+        vg = group_inner(v, g, groups)
+        step = np.minimum(gamma, step_cap / u**2)
+        u = u * np.exp(2 * step * vg)
+    for name in ("iterations", "coefs", "u", "train_loss"):
+        setattr(rec, name, np.array(getattr(rec, name)))
+    return rec

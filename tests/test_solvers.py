@@ -732,3 +732,51 @@ def test_estimator_keeps_only_the_ends_of_the_path():
     assert model.path_.coefs.shape[0] <= 3
     assert model.validation_loss_.shape == (301,)
     assert model.best_iter_ == int(np.argmin(model.validation_loss_))
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr"])
+def test_fast_schedule_matches_reference(storage):
+    """The compiled fast schedule equals a NumPy transcription of ALGORITHMS.md §9."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(11)
+    n, p = 60, 24
+    X = rng.choice([-1.0, 1.0], size=(n, p))
+    w_star = np.zeros(p)
+    w_star[:6] = [3.0, -2.0, 2.5, 1.0, 1.5, -1.0]
+    y = X @ w_star + 0.3 * rng.standard_normal(n)
+    X[:, 21:24] = 0.0  # a group with X_l^T y = 0 keeps its initial u and direction
+    groups = [np.arange(k, k + 3) for k in range(0, 24, 3)]
+    expect = ref.dglnn_fast_reference(X, y, groups, max_iter=60)
+    Xin = sp.csr_matrix(X) if storage == "csr" else X
+    path = fastgs.dglnn_path(Xin, y, groups, schedule="fast", algorithm="alg1", max_iter=60)
+    assert path.t0 == expect.t0 > 0
+    np.testing.assert_array_equal(path.iterations, expect.iterations)
+    scale = np.abs(expect.coefs).max()
+    np.testing.assert_allclose(path.coefs, expect.coefs, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(path.u, expect.u, rtol=1e-10)
+    np.testing.assert_allclose(path.train_loss, expect.train_loss, rtol=1e-10)
+    assert path.step_u == pytest.approx(expect.gamma, rel=1e-12)
+    assert path.n_passes == 60 + 2  # X^T y, then one pass per evaluated iterate
+    # the capped step keeps the zero group where it started
+    np.testing.assert_allclose(path.u[:, -1], 1e-6, rtol=1e-12)
+
+
+def test_fast_schedule_warm_start_does_not_skip():
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((40, 12))
+    y = X[:, :3].sum(axis=1)
+    path = fastgs.dglnn_path(X, y, 3, schedule="fast", u0=np.full(4, 1e-3), max_iter=5)
+    assert path.t0 == 0 and path.iterations[0] == 0
+
+
+def test_fast_schedule_best_iter_counts_the_skip():
+    rng = np.random.default_rng(13)
+    X = rng.choice([-1.0, 1.0], size=(120, 60))
+    w = np.zeros(60)
+    w[:6] = 2.0
+    y = X @ w + 0.5 * rng.standard_normal(120)
+    path = fastgs.dglnn_path(X[:80], y[:80], 3, X_val=X[80:], y_val=y[80:], schedule="fast")
+    assert path.t0 > 0
+    assert path.best_iter == path.t0 + int(np.argmin(path.val_curve))
+    np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
