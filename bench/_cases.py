@@ -163,7 +163,7 @@ class FitCase:
 
     def fastgs(self):
         return fastgs.dglnn_path(
-            self.X, self.y, self.group_size, algorithm="alg1", update="simultaneous",
+            self.X, self.y, self.group_size, schedule="paper", algorithm="alg1", update="simultaneous",
             step_u=self.gamma, max_iter=self.max_iter, record_every=1,
         )  # fmt: skip
 

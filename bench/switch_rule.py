@@ -53,7 +53,8 @@ def main(argv=None):
                 X, y, Xv, yv, w, groups = data(setting, seed)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", fastgs.DivergenceWarning)
-                    path = fastgs.dglnn_path(X, y, groups, X_val=Xv, y_val=yv, max_iter=args.max_iter, **kw)
+                    path = fastgs.dglnn_path(X, y, groups, X_val=Xv, y_val=yv, max_iter=args.max_iter,
+                                             schedule="paper", **kw)  # fmt: skip
                 orc.append(((path.coefs - w) ** 2).sum(1).min())
                 val.append(((path.best_coef - w) ** 2).sum())
                 sw.append(path.switch_iter)

@@ -34,7 +34,8 @@ def figure4(seeds=(0, 1, 2, 3, 4), max_iter=500, n_validation=100):
     for seed in seeds:
         X, y, X_val, y_val, w_star, groups = paper_setting("fig4", seed, n_validation)
         t0 = time.perf_counter()
-        dg = dglnn_path(X, y, groups, algorithm="alg2", max_iter=max_iter, X_val=X_val, y_val=y_val)
+        dg = dglnn_path(X, y, groups, schedule="paper", algorithm="alg2", max_iter=max_iter,
+                        X_val=X_val, y_val=y_val)  # fmt: skip
         t_dg = time.perf_counter() - t0
         t0 = time.perf_counter()
         dl = dlnn_path(X, y, max_iter=max_iter, X_val=X_val, y_val=y_val)

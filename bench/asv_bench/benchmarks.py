@@ -104,13 +104,13 @@ class Fit:
     def setup(self, storage):
         X, y = _fig2_data()
         tiny = _as_storage(X[:12, :6], storage)
-        fastgs.dglnn_path(tiny, y[:12], 3, algorithm="alg1", max_iter=2)
+        fastgs.dglnn_path(tiny, y[:12], 3, schedule="paper", algorithm="alg1", max_iter=2)
         fastgs.dlnn_path(tiny, y[:12], max_iter=2)
         self.X = _as_storage(X, storage)
         self.y = y
 
     def time_dglnn_path(self, storage):
-        fastgs.dglnn_path(self.X, self.y, 3, algorithm="alg1", update="simultaneous",
+        fastgs.dglnn_path(self.X, self.y, 3, schedule="paper", algorithm="alg1", update="simultaneous",
                           step_u=2e-3, max_iter=2000)  # fmt: skip
 
     def time_dlnn_path(self, storage):
@@ -168,7 +168,7 @@ class Recovery:
             for l in on:
                 w_star[l * self.group_size : (l + 1) * self.group_size] = 1.0
             y = X @ w_star + 0.5 * rng.standard_normal(self.n)
-            path = fastgs.dglnn_path(X, y, self.group_size, algorithm="alg2",
+            path = fastgs.dglnn_path(X, y, self.group_size, schedule="paper", algorithm="alg2",
                                      max_iter=self.max_iter)  # fmt: skip
             err = ((path.coefs - w_star) ** 2).sum(axis=1)
             best = int(np.argmin(err))
