@@ -100,13 +100,15 @@ def support_ok(coef, w, groups):
     return bool(np.array_equal(norms >= 1e-4 * norms.max(), true))
 
 
-def run(setting, seed, algorithm):
+def run(setting, seed, algorithm, tau=None):
     X, y, Xv, yv, w, g = make(setting, seed)
     out = {}
     for sch in ("paper", "fast"):
         kw = dict(schedule=sch)
         if sch == "fast":
             kw["algorithm"] = algorithm
+            if tau is not None:
+                kw["tau"] = tau
         t = time.perf_counter()
         path = fastgs.dglnn_path(X, y, g, X_val=Xv, y_val=yv, record_every=10**9, **kw)
         secs = time.perf_counter() - t
@@ -121,19 +123,21 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--algorithm", default="auto")
+    ap.add_argument("--tau", type=float, default=None, help="switch tolerance for 'fast'")
     ap.add_argument("--settings", nargs="*", default=SETTINGS)
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", fastgs.DivergenceWarning)
     for s in args.settings:  # compile every specialization before timing
-        run(s, 0, args.algorithm)
-    print(f"fast schedule: algorithm={args.algorithm}; {args.seeds} seeds (large: half)\n")
+        run(s, 0, args.algorithm, args.tau)
+    print(f"fast schedule: algorithm={args.algorithm}, tau={args.tau or 'default'}; "
+          f"{args.seeds} seeds (large: half)\n")
     print("| setting | passes to best paper | fast | speed-up (median) | wall-time speed-up | "
           "err ratio geo-mean | median | worst | support paper / fast | stopped early paper / fast |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
     all_speed, all_ratio = [], []
     for s in args.settings:
         seeds = range(max(args.seeds // 2, 2) if s == "large" else args.seeds)
-        rows = [run(s, seed, args.algorithm) for seed in seeds]
+        rows = [run(s, seed, args.algorithm, args.tau) for seed in seeds]
         pp = np.array([r["paper"]["passes"] for r in rows], float)
         pf = np.array([r["fast"]["passes"] for r in rows], float)
         sp_ = pp / pf
