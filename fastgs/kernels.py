@@ -774,24 +774,84 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
             gk[j] = s
 
 
-def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum):  # pragma: no cover
-    """Storage-generic K-model sweep (compiled code only)."""
+@jit
+def _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum):
+    """Fixed-order sum of the per-chunk results of the K-model sweep."""
+    n_chunks, K, p = work_G.shape
+    for k in range(K):
+        _sum_chunks(work_G[:, k, :], G[k])
+        a = work_s[0, 0, k]
+        b = work_s[0, 1, k]
+        c = work_s[0, 2, k]
+        for ch in range(1, n_chunks):
+            a += work_s[ch, 0, k]
+            b += work_s[ch, 1, k]
+            c += work_s[ch, 2, k]
+        train_sq[k] = a
+        val_sq[k] = b
+        rsum[k] = c
+
+
+@jit(parallel=True)
+def residual_gradient_folds_dense_chunked(X, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
+    """:func:`residual_gradient_folds_dense` over ``work_G.shape[0]`` row chunks, multi-threaded.
+
+    work_G (n_chunks, K, p) and work_s (n_chunks, 3, K) scratch; the chunks'
+    results are summed in a fixed order (same bits for any thread count).
+    """
+    n = X.shape[0]
+    n_chunks = work_G.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, shift, work_G[c],
+                                      work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+
+
+@jit(parallel=True)
+def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
+                                        val_sq, rsum, work_G, work_s):  # fmt: skip
+    """:func:`residual_gradient_folds_csr` over row chunks (see the dense version)."""
+    n = indptr.shape[0] - 1
+    n_chunks = work_G.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, shift,
+                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+
+
+def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):  # pragma: no cover
+    """Storage-generic K-model sweep (compiled code only); CSC is serial."""
     raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
 
 
 @overload(residual_gradient_folds)
-def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum):
+def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
     kind = _design_kind(design)
     if kind == "dense":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_dense(
-            design, y, fold, W, shift, G, train_sq, val_sq, rsum
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_dense_chunked(
+                design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s
+            )
         )
     if kind == "csr":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_csr(
-            design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
-        )
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_csr_chunked(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                work_G, work_s,
+            )
+        )  # fmt: skip
     if kind == "csc":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum: residual_gradient_folds_csc(
-            design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_csc(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+            )
         )
     return None

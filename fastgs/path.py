@@ -632,9 +632,15 @@ def dglnn_cv_path(
     W0 = np.zeros((K, p), dtype=dtype)
     G0 = np.empty((K, p), dtype=dtype)
     work = [np.empty(K, dtype=dtype) for _ in range(6)]
-    solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
-                             n_train, n_val, work[0], G0, work[1], work[2], work[3],
-                             work[4], work[5])  # fmt: skip
+    # multi-threaded sweep scratch: the design's row chunks, at most 8 (each
+    # chunk adds a K x p partial gradient to write and sum) and 64 MB
+    chunks = max(1, min(design.n_row_chunks(), 8, (64 << 20) // (K * p * dtype.itemsize)))
+    work_G = np.empty((chunks, K, p), dtype=dtype)
+    work_s = np.empty((chunks, 3, K), dtype=dtype)
+    with compiled_threads(n_jobs):
+        solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
+                                 n_train, n_val, work[0], G0, work[1], work[2], work[3],
+                                 work[4], work[5], work_G, work_s)  # fmt: skip
     for k in range(K):
         # work[4], work[5]: the training and validation losses at w = 0
         _check_scale(G0[k], work[4][k] + work[5][k])
@@ -657,6 +663,7 @@ def dglnn_cv_path(
             design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
             center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
+            work_G, work_s,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     _warn_if_diverged(status, "dglnn_cv_path")

@@ -402,12 +402,12 @@ def dlnn_solve(
 
 @jit
 def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
-                     shift, G, train_sq, val_sq, rsum, train_loss, val_loss):  # fmt: skip
+                     shift, G, train_sq, val_sq, rsum, train_loss, val_loss, work_G, work_s):  # fmt: skip
     """One sweep for all K models: G[k] <- centered X^T r / n_k; losses per fold."""
     K = W.shape[0]
     for k in range(K):
         shift[k] = (_dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
-    residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum)
+    residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s)
     for k in range(K):
         gk = G[k]
         inv_n = gk.dtype.type(1.0 / n_train[k])
@@ -427,7 +427,7 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
 def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
     algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
-    train_curve, val_curve, switch_iters,
+    train_curve, val_curve, switch_iters, work_G, work_s,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
 
@@ -438,7 +438,8 @@ def dglnn_cv_solve(
     training rows (its own step sizes ``gammas[k]``, ``etas[k]``, centering
     ``x_offsets[k]``, ``y_offsets[k]``, and switch).
 
-    U (K, L), V (K, p) in/out; train_curve, val_curve (max_iter + 1, K) out;
+    work_G (chunks, K, p), work_s (chunks, 3, K): scratch of the multi-threaded
+    sweep.  U (K, L), V (K, p) in/out; train_curve, val_curve (max_iter + 1, K) out;
     switch_iters (K,) out (-1: no switch).  Returns
     ``(n_evaluated, status, status_iter)``: the curves are valid for the
     first ``n_evaluated`` iterations; a divergence of any fold stops all.
@@ -467,7 +468,7 @@ def dglnn_cv_solve(
     n_eval = 0
     for t in range(max_iter + 1):
         _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
-                         shift, G, train_sq, val_sq, rsum, tl, vl)  # fmt: skip
+                         shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
         if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
             status = STATUS_NONFINITE
             status_iter = t
@@ -484,7 +485,7 @@ def dglnn_cv_solve(
             for k in range(K):
                 expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
             _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
-                             shift, G, train_sq, val_sq, rsum, tl, vl)  # fmt: skip
+                             shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
         for k in range(K):
             u_prev[:] = U[k]
             step_status = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,

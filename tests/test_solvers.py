@@ -780,3 +780,30 @@ def test_fast_schedule_best_iter_counts_the_skip():
     assert path.t0 > 0
     assert path.best_iter == path.t0 + int(np.argmin(path.val_curve))
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr"])
+def test_cv_path_bit_identical_for_any_thread_count(storage):
+    """The K-model sweep runs over several row chunks here; results must not
+    depend on how many threads ran them, and must match the one-chunk sweep."""
+    rng = np.random.default_rng(21)
+    if storage == "dense":
+        n, p = 520, 4104  # n*p >= 2**21: at least two row chunks
+        X = rng.standard_normal((n, p))
+    else:
+        n, p = 9000, 60
+        X = sp.random(n, p, density=0.5, format="csr", random_state=21)  # nnz >> 16 p
+    y = np.asarray(X[:, :6] @ np.ones(6)).ravel() + 0.1 * rng.standard_normal(n)
+    from fastgs._validation import check_design
+
+    assert check_design(X).n_row_chunks() > 1
+    runs = [fastgs.dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=k) for k in (1, 2)]
+    np.testing.assert_array_equal(runs[0].val_curves, runs[1].val_curves)
+    np.testing.assert_array_equal(runs[0].train_curves, runs[1].train_curves)
+    # and each fold still equals its own dglnn_path on the fold's training rows
+    k = 1
+    tr = runs[0].fold != k
+    Xk = X[tr] if storage == "dense" else X[np.flatnonzero(tr)]
+    Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
+    single = fastgs.dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
+    np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
