@@ -81,7 +81,7 @@ def thread_rows(quick):
             if M is X:  # the 5-fold cross-validation sweep on the same data
                 for nj in (1, 2):
                     fastgs.dglnn_cv_path(M[:100], yy[:100], 10, cv=5, max_iter=2, n_jobs=nj)
-                    t, cvp = _best(lambda: fastgs.dglnn_cv_path(M, yy, 10, cv=5, max_iter=T, n_jobs=nj), 2)
+                    t, cvp = _best(lambda: fastgs.dglnn_cv_path(M, yy, 10, cv=5, max_iter=T, n_jobs=nj, random_state=0), 2)
                     res[nj] = (t / (T + 2) * 1e3, cvp.val_curves)
                 same = np.array_equal(res[1][1], res[2][1])
                 print(f"| 5-fold CV, {name} {M.shape[0]}×{M.shape[1]} | {res[1][0]:.2f} | "
