@@ -23,6 +23,9 @@ Kernels that touch X
 ``residual_gradient_dense_chunked / residual_gradient_csr_chunked``
     multi-threaded versions over a fixed number of row chunks (a (chunks, p)
     workspace), bit-identical for any thread count.
+``residual_gradient_folds_dense / _csr / _csc`` (and ``_chunked`` versions)
+    K models at once for cross-validation: row i validates model ``fold[i]``
+    and trains all the others, in one sweep over X.
 ``residual_gradient(design, y, w, r, g[, work])`` and ``residual(design, y, w, r)``
     storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
     3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
@@ -59,6 +62,11 @@ __all__ = [
     "residual_gradient_csc",
     "residual_gradient_dense_chunked",
     "residual_gradient_csr_chunked",
+    "residual_gradient_folds_dense",
+    "residual_gradient_folds_csr",
+    "residual_gradient_folds_csc",
+    "residual_gradient_folds_dense_chunked",
+    "residual_gradient_folds_csr_chunked",
     "residual_dense",
     "residual_csr",
     "residual_csc",
