@@ -359,3 +359,20 @@ def dglnn_fast_reference(X, y, groups, *, alpha=1e-6, kappa=0.2, skip_fraction=1
     for name in ("iterations", "coefs", "u", "train_loss"):
         setattr(rec, name, np.array(getattr(rec, name)))
     return rec
+
+
+def residual_gradient_folds(X, y, fold, W, shift):
+    """K models at once: r_ik = y_i - x_i.W[k] + shift[k]; model k trains on the
+    rows with fold != k and validates on fold == k.  Returns (G, train_sq, val_sq, rsum)."""
+    X = np.asarray(X, dtype=np.float64)
+    K = W.shape[0]
+    G = np.zeros((K, X.shape[1]))
+    train_sq, val_sq, rsum = np.zeros(K), np.zeros(K), np.zeros(K)
+    for k in range(K):
+        r = y - X @ W[k] + shift[k]
+        train = fold != k
+        G[k] = X[train].T @ r[train]
+        train_sq[k] = r[train] @ r[train]
+        val_sq[k] = r[~train] @ r[~train]
+        rsum[k] = r[train].sum()
+    return G, train_sq, val_sq, rsum
