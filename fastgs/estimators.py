@@ -169,7 +169,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
             self.u_ = np.array(u)
         self.n_iter_ = int(n_iter)
         self.best_iter_ = best_iter
-        self.validation_loss_ = chosen_on.val_curve
+        self.validation_loss_ = getattr(chosen_on, "val_curve", None)
         self.status_ = path.status
         self.path_ = chosen_on
 
@@ -466,10 +466,11 @@ class DGLNNRegressorCV(DGLNNRegressor):
                 f"cross-validation stopped early: {cv_path.status.message}",
                 DivergenceWarning, stacklevel=2,
             )  # fmt: skip
-        passes = int(cv_path.best_iter)  # passes after each fold's skipped start
-        full = self._path(X, y, max(passes, 1), None, None)
-        final = _first(full) if passes == 0 else _last(full)
-        self._finish(full, final, best_iter=int(final[3]))
+        # the model on all rows ran in the same sweeps: its iterate at the
+        # CV-chosen iteration is the refit (no second run)
+        best = int(cv_path.best_iter)  # passes after the skipped start
+        final = (cv_path.best_coef, cv_path.best_intercept, cv_path.best_u, best + cv_path.refit_t0)
+        self._finish(cv_path, final, best_iter=best)
         self.validation_loss_ = None
         self.cv_curve_ = cv_path.cv_curve
         self.cv_path_ = cv_path

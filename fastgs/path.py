@@ -576,6 +576,7 @@ def dglnn_cv_path(
     kappa=None,
     skip_fraction=FAST_SKIP_FRACTION,
     step_cap=FAST_STEP_CAP,
+    refit=True,
 ):
     """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
 
@@ -588,6 +589,11 @@ def dglnn_cv_path(
     ----------
     cv : int (number of folds, rows assigned at random with ``random_state``)
         or an int array (n,) of fold labels
+    refit : bool, default True
+        Also advance a model trained on all rows in the same sweeps and keep
+        its iterate at the CV-chosen iteration (``best_coef``, ``best_u``,
+        ``best_intercept``): the refit of K-fold CV for one more model in the
+        sweep, instead of a second run.
     Other parameters as in :func:`dglnn_path`.  With ``schedule="fast"``
     each fold skips its own linear start ``t0s[k]``; the curves are aligned by
     passes over X after the skip (index i is fold k's iteration
@@ -615,74 +621,92 @@ def dglnn_cv_path(
     n_train = n - n_val
     if np.any(n_val == 0) or np.any(n_train == 0):
         raise ValueError("cv: every fold needs at least one validation and one training sample.")
+    if not isinstance(refit, (bool, np.bool_)):
+        raise TypeError(f"refit must be True or False, got {refit!r}.")
+    # models 0..K-1: the folds; model K (with refit): all rows, no validation rows
+    M = K + int(refit)
+    n_val = np.append(n_val, np.zeros(M - K, dtype=np.int64))
+    n_train = np.append(n_train, np.full(M - K, n, dtype=np.int64))
     if fit_intercept:
         onehot = sp.csr_matrix((np.ones(n), (fold, np.arange(n))), shape=(K, n))
         col_fold = onehot @ _to_scipy(design)
         col_fold = np.asarray(col_fold.toarray() if sp.issparse(col_fold) else col_fold, dtype=np.float64)
-        col_all = col_fold.sum(axis=0)
+        col_fold = np.vstack([col_fold, np.zeros((M - K, p))])  # the full model leaves out nothing
+        col_all = col_fold[:K].sum(axis=0)
         x_offsets = ((col_all - col_fold) / n_train[:, None]).astype(dtype)
-        y_fold = np.bincount(fold, weights=y.astype(np.float64), minlength=K)
+        y_fold = np.append(np.bincount(fold, weights=y.astype(np.float64), minlength=K), np.zeros(M - K))
         y_offsets = ((y_fold.sum() - y_fold) / n_train).astype(dtype)
     else:
-        x_offsets = np.zeros((K, p), dtype=dtype)
-        y_offsets = np.zeros(K, dtype=dtype)
+        x_offsets = np.zeros((M, p), dtype=dtype)
+        y_offsets = np.zeros(M, dtype=dtype)
     center = bool(fit_intercept)
 
-    # every fold's X_k^T y_k / n_k (one sweep at w = 0) for its automatic steps
-    W0 = np.zeros((K, p), dtype=dtype)
-    G0 = np.empty((K, p), dtype=dtype)
-    work = [np.empty(K, dtype=dtype) for _ in range(6)]
+    # every model's X_k^T y_k / n_k (one sweep at w = 0) for its automatic steps
+    W0 = np.zeros((M, p), dtype=dtype)
+    G0 = np.empty((M, p), dtype=dtype)
+    work = [np.empty(M, dtype=dtype) for _ in range(6)]
     # multi-threaded sweep scratch: the design's row chunks, at most 8 (each
-    # chunk adds a K x p partial gradient to write and sum) and 64 MB
-    chunks = max(1, min(design.n_row_chunks(), 8, (64 << 20) // (K * p * dtype.itemsize)))
-    work_G = np.empty((chunks, K, p), dtype=dtype)
-    work_s = np.empty((chunks, 3, K), dtype=dtype)
+    # chunk adds an M x p partial gradient to write and sum) and 64 MB
+    chunks = max(1, min(design.n_row_chunks(), 8, (64 << 20) // (M * p * dtype.itemsize)))
+    work_G = np.empty((chunks, M, p), dtype=dtype)
+    work_s = np.empty((chunks, 3, M), dtype=dtype)
     with compiled_threads(n_jobs):
         solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
                                  n_train, n_val, work[0], G0, work[1], work[2], work[3],
                                  work[4], work[5], work_G, work_s)  # fmt: skip
-    for k in range(K):
+    for k in range(M):
         # work[4], work[5]: the training and validation losses at w = 0
         _check_scale(G0[k], work[4][k] + work[5][k])
     L = grp.n_groups
-    U = np.empty((K, L), dtype=dtype)
-    V = np.empty((K, p), dtype=dtype)
-    gammas = np.empty(K, dtype=dtype)
-    t0s = np.zeros(K, dtype=np.int64)
-    etas = np.empty(K, dtype=dtype)
-    for k in range(K):
+    U = np.empty((M, L), dtype=dtype)
+    V = np.empty((M, p), dtype=dtype)
+    gammas = np.empty(M, dtype=dtype)
+    t0s = np.zeros(M, dtype=np.int64)
+    etas = np.empty(M, dtype=dtype)
+    for k in range(M):
         norms = _group_norms64(G0[k], grp)
         gammas[k], etas[k] = opts.steps(float(norms.max()))
         U[k], V[k], t0s[k] = opts.start(G0[k], norms, grp, float(gammas[k]), dtype)
     T = opts.max_iter
-    train_curves = np.full((T + 1, K), np.nan, dtype=dtype)
-    val_curves = np.full((T + 1, K), np.nan, dtype=dtype)
-    switch_iters = np.empty(K, dtype=np.int64)
+    train_curves = np.full((T + 1, M), np.nan, dtype=dtype)
+    val_curves = np.full((T + 1, M), np.nan, dtype=dtype)
+    switch_iters = np.empty(M, dtype=np.int64)
+    best_u = U[M - 1].copy()
+    best_v = V[M - 1].copy()
     with compiled_threads(n_jobs):
-        n_eval, code, status_iter = solvers.dglnn_cv_solve(
+        n_eval, code, status_iter, best_t = solvers.dglnn_cv_solve(
             design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
             center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
-            work_G, work_s,
+            work_G, work_s, K, best_u, best_v,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     _warn_if_diverged(status, "dglnn_cv_path")
-    val_curves = val_curves[:n_eval]
+    val_curves = val_curves[:n_eval, :K]
     cv_curve = val_curves.mean(axis=1)
     best_iter = int(np.argmin(cv_curve)) if n_eval else 0
+    refit_fields = {}
+    if refit:
+        coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
+        intercept = 0.0
+        if center:
+            intercept = float(y_offsets[K] - coef.astype(np.float64) @ x_offsets[K].astype(np.float64))
+        refit_fields = dict(best_coef=coef, best_u=best_u, best_intercept=intercept,
+                            refit_t0=int(t0s[K]), refit_train_curve=train_curves[:n_eval, K])  # fmt: skip
     sequential = opts.sequential and opts.algorithm != "gd"
     return DGLNNCVPath(
-        t0s=t0s,
+        t0s=t0s[:K],
         iterations=np.arange(n_eval, dtype=np.int64),
         cv_curve=cv_curve,
         val_curves=val_curves,
-        train_curves=train_curves[:n_eval],
+        train_curves=train_curves[:n_eval, :K],
         best_iter=best_iter,
         fold=fold,
-        switch_iters=switch_iters,
+        switch_iters=switch_iters[:K],
         status=status,
         groups=grp,
-        step_u=gammas.astype(np.float64),
-        step_v=etas.astype(np.float64),
+        step_u=gammas[:K].astype(np.float64),
+        step_v=etas[:K].astype(np.float64),
         n_passes=int(1 + n_eval + (n_eval - 1 if sequential else 0)),
+        **refit_fields,
     )

@@ -175,11 +175,21 @@ class DGLNNCVPath:
     n_passes : passes over X (each serves all folds)
     t0s : (K,) iterations each fold skipped (fast schedule; zeros otherwise);
         ``iterations`` and ``best_iter`` count passes after the skip
+    best_coef, best_u, best_intercept : the model trained on all rows in the
+        same sweeps, at ``best_iter`` (None with ``refit=False``)
+    refit_t0, refit_train_curve : its skipped start and training loss curve
     """
 
     def __init__(self, *, iterations, cv_curve, val_curves, train_curves, best_iter, fold,
-                 switch_iters, status, groups, step_u, step_v, n_passes, t0s=None):  # fmt: skip
+                 switch_iters, status, groups, step_u, step_v, n_passes, t0s=None,
+                 best_coef=None, best_u=None, best_intercept=None, refit_t0=0,
+                 refit_train_curve=None):  # fmt: skip
         self.t0s = t0s
+        self.best_coef = best_coef
+        self.best_u = best_u
+        self.best_intercept = best_intercept
+        self.refit_t0 = refit_t0
+        self.refit_train_curve = refit_train_curve
         self.iterations = iterations
         self.cv_curve = cv_curve
         self.val_curves = val_curves

@@ -420,16 +420,22 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
             for j in range(gk.shape[0]):
                 gk[j] *= inv_n
         train_loss[k] = 0.5 * train_sq[k] / n_train[k]
-        val_loss[k] = 0.5 * val_sq[k] / n_val[k]
+        val_loss[k] = 0.5 * val_sq[k] / n_val[k] if n_val[k] > 0 else 0.0
 
 
 @jit
 def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
     algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
-    train_curve, val_curve, switch_iters, work_G, work_s,
+    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
+
+    Models ``n_cv..`` (at most one) have no validation rows: a model trained
+    on all rows, advanced in the same sweeps.  Its iterate at the running
+    minimum of the mean validation curve of the first ``n_cv`` models is kept
+    in ``best_u``, ``best_v``: the refit at the CV-chosen iteration, for the
+    price of one more model in the sweep instead of a second run.
 
     Every iteration makes one sweep over X for all folds
     (:func:`fastgs.kernels.residual_gradient_folds`): row i is a training row
@@ -466,6 +472,8 @@ def dglnn_cv_solve(
     status = STATUS_OK
     status_iter = -1
     n_eval = 0
+    best_t = -1
+    best_cv = np.inf
     for t in range(max_iter + 1):
         _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
                          shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
@@ -476,6 +484,13 @@ def dglnn_cv_solve(
         train_curve[t, :] = tl
         val_curve[t, :] = vl
         n_eval = t + 1
+        cv = vl[:n_cv].sum() / n_cv
+        if cv < best_cv:
+            best_cv = cv
+            best_t = t
+            if K > n_cv:
+                best_u[:] = U[K - 1]
+                best_v[:] = V[K - 1]
         if t == max_iter:
             break
         for k in range(K):
@@ -500,4 +515,4 @@ def dglnn_cv_solve(
             expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
         if status != STATUS_OK:
             break
-    return n_eval, status, status_iter
+    return n_eval, status, status_iter, best_t
