@@ -807,3 +807,33 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
     single = fastgs.dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
     np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("schedule", ["paper", "fast"])
+def test_cv_path_refit_in_the_same_sweep(fit_intercept, schedule):
+    """The model on all rows, advanced with the folds, equals dglnn_path on all
+    rows stopped at the CV-chosen iteration."""
+    rng = np.random.default_rng(31)
+    X = rng.choice([-1.0, 1.0], size=(90, 45))
+    w = np.zeros(45)
+    w[:6] = [2.0, -1.0, 1.5, 1.0, 1.0, -2.0]
+    y = X @ w + 0.5 * rng.standard_normal(90) + 1.0
+    cvp = fastgs.dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150,
+                               fit_intercept=fit_intercept, schedule=schedule)  # fmt: skip
+    t = cvp.best_iter
+    assert t == int(np.argmin(cvp.cv_curve))
+    full = fastgs.dglnn_path(X, y, 3, max_iter=max(t, 1), fit_intercept=fit_intercept, schedule=schedule)
+    i = 0 if t == 0 else -1
+    assert cvp.refit_t0 == full.t0
+    scale = np.abs(full.coefs[i]).max()
+    np.testing.assert_allclose(cvp.best_coef, full.coefs[i], rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(cvp.best_u, full.u[i], rtol=1e-10)
+    assert cvp.best_intercept == pytest.approx(float(full.intercepts[i]), rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(cvp.refit_train_curve[: t + 1], full.train_curve[: t + 1], rtol=1e-10)
+    without = fastgs.dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150, refit=False,
+                                   fit_intercept=fit_intercept, schedule=schedule)  # fmt: skip
+    assert without.best_coef is None
+    # the same fold models (the kernel pairs models, so the extra model may
+    # change which ones share a loop: equal up to rounding)
+    np.testing.assert_allclose(without.val_curves, cvp.val_curves, rtol=1e-12)
