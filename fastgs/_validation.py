@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like"]
+__all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like", "match_design"]
 
 
 class Design:
@@ -239,7 +239,7 @@ def check_scalar(value, name: str, *, low=None, high=None, low_inclusive=False, 
     return int(value) if integer else float(value)
 
 
-def empty_design_like(design: Design, n_rows: int = 0):
+def empty_design_like(design: Design):
     """The compiled-code arrays of a 0-row design of the same kind and types."""
     p = design.shape[1]
     if design.kind == "dense":
