@@ -54,6 +54,13 @@ def _best(path):
     return path.best_coef, path.best_intercept, getattr(path, "best_u", None), path.best_iter
 
 
+def _passes(path, iteration):
+    """Passes over X after the start to reach ``iteration`` of ``path``: the
+    index of that iterate in the path's loss curves (the fast schedule's
+    analytically skipped start ``t0`` costs no pass)."""
+    return int(iteration) - getattr(path, "t0", 0)
+
+
 def _sparse_to_csr(X):
     """COO/DOK/LIL/BSR/DIA -> CSR once (the one canonicalizing copy); CSR/CSC kept."""
     if sp.issparse(X) and X.format not in ("csr", "csc"):
@@ -136,7 +143,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
                 y_numeric=True, multi_output=False, reset=False,
             )  # fmt: skip
             path = self._path(X, y, self.max_iter, X_val, y_val)
-            self._finish(path, _best(path), best_iter=path.best_iter)
+            self._finish(path, _best(path), best_iter=_passes(path, path.best_iter))
             return self
         if X.shape[0] < 4:
             raise ValueError(
@@ -147,16 +154,15 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
             X, y, test_size=self.validation_fraction, random_state=self.random_state
         )
         path = self._path(X_tr, y_tr, self.max_iter, X_va, y_va)
-        best = path.best_iter
+        passes = _passes(path, path.best_iter)
         if not self.refit:
-            self._finish(path, _best(path), best_iter=best)
+            self._finish(path, _best(path), best_iter=passes)
             return self
         # refit on all the data for as many passes over X as the split path
         # needed (the fast schedule's skipped start is recomputed on all data)
-        passes = best - getattr(path, "t0", 0)
         full = self._path(X, y, max(passes, 1), None, None)
         final = _first(full) if passes == 0 else _last(full)
-        self._finish(full, final, best_iter=best, split_path=path)
+        self._finish(full, final, best_iter=passes, split_path=path)
         return self
 
     def _finish(self, path, final, best_iter, split_path=None):
@@ -209,9 +215,14 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     Attributes
     ----------
     coef_ : (p,) ; intercept_ : float ; u_ : (L,) group magnitudes
-    groups_ : fastgs.Groups ; n_iter_ : iterations of the final model
-    best_iter_ : validation-chosen iteration (None without early stopping)
-    validation_loss_ : (k,) validation curve over iterations (or None)
+    groups_ : fastgs.Groups
+    n_iter_ : iterations of the final model, counting the fast schedule's
+        analytically skipped start
+    best_iter_ : the validation-chosen stopping point, in passes over X after
+        the start: ``validation_loss_[best_iter_]`` is the lowest validation
+        loss (None without early stopping).  With ``schedule="paper"`` it is
+        the iteration number.
+    validation_loss_ : (T+1,) validation loss after 0..T passes over X (or None)
     path_ : the path the stopping iteration was chosen on
     status_ : fastgs.Status of the final fit
     """
@@ -220,7 +231,7 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         **_EarlyStoppedRegressor._parameter_constraints,
         "groups": [None, Integral, "array-like", object],
         "algorithm": [StrOptions({"auto", "alg1", "alg2", "gd"})],
-        "schedule": [StrOptions({"paper", "fast"})],
+        "schedule": [StrOptions({"auto", "fast", "paper"})],
         "kappa": [Interval(Real, 0, None, closed="neither"), None],
         "skip_fraction": [Interval(Real, 0, None, closed="neither")],
         "step_cap": [Interval(Real, 0, None, closed="neither")],
@@ -234,7 +245,7 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         self,
         groups=None,
         *,
-        schedule="paper",
+        schedule="auto",
         algorithm="auto",
         update="simultaneous",
         alpha=1e-6,
@@ -385,8 +396,10 @@ class DGLNNRegressorCV(DGLNNRegressor):
     Attributes
     ----------
     coef_, intercept_, u_, groups_, n_iter_, status_ : as in DGLNNRegressor
-    best_iter_ : the CV-chosen iteration ``t*``
-    cv_curve_ : (T+1,) mean validation loss over folds
+    best_iter_ : the CV-chosen stopping point ``t*``, in passes over X after
+        the start (each fold skips its own start with the fast schedule):
+        ``cv_curve_[best_iter_]`` is the lowest mean validation loss
+    cv_curve_ : (T+1,) mean validation loss over folds after 0..T passes
     cv_path_ : :class:`fastgs.DGLNNCVPath` with the per-fold curves
     """
 
@@ -401,7 +414,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
         groups=None,
         *,
         cv=5,
-        schedule="paper",
+        schedule="auto",
         algorithm="auto",
         update="simultaneous",
         alpha=1e-6,

@@ -44,7 +44,7 @@ GD = 2  # plain gradient descent on (u, v), no normalization
 
 # switch rules for ALG2
 SWITCH_PAPER = 1  # max over all groups of |du|/(u + eps) < tau
-SWITCH_AUTO = 2  # the same over the groups that carry the model (see _switch_criterion)
+SWITCH_AUTO = 2  # the same over the groups that carry the model, or a rise of the training loss
 SWITCH_AT = 3  # at a given iteration
 
 SWITCH_EPS = 1e-12
@@ -199,6 +199,10 @@ def dglnn_solve(
             best_v[:] = v
         train_curve[t] = loss
         val_curve[t] = val
+        if algorithm == ALG2 and not switched and switch_rule == SWITCH_AUTO and loss > prev_loss:
+            # the normalized direction step overshoots: switch to the constant one
+            switched = True
+            switch_iter = t
         recorded = t % record_every == 0 or t == max_iter
         if recorded:
             rec_u[k, :] = u
@@ -484,6 +488,11 @@ def dglnn_cv_solve(
         train_curve[t, :] = tl
         val_curve[t, :] = vl
         n_eval = t + 1
+        if algorithm == ALG2 and switch_rule == SWITCH_AUTO and t > 0:
+            for k in range(K):
+                if not switched[k] and tl[k] > train_curve[t - 1, k]:
+                    switched[k] = True  # as in dglnn_solve
+                    switch_iters[k] = t
         cv = vl[:n_cv].sum() / n_cv
         if cv < best_cv:
             best_cv = cv

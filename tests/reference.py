@@ -222,6 +222,9 @@ def dglnn_reference(
             rec["val_loss"].append(val)
             if Xv is not None and val < best_val:
                 best_iter, best_val, best_w = t, val, w
+            if (algorithm == "alg2" and switch == "auto" and switch_iter is None and t > 0
+                    and loss > rec["train_loss"][-2]):
+                switch_iter = t  # "auto" also switches when the training loss goes up
             if t == max_iter:
                 break
             if algorithm == "gd":

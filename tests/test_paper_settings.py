@@ -77,7 +77,7 @@ def fig2_run(seed):
     w_star = w_star_fig2()
     X, y = rademacher_problem(seed, N23, w_star)
     path = fastgs.dglnn_path(
-        X, y, groups=GROUP23, algorithm="alg1", alpha=ALPHA, step_u=2e-3, max_iter=2000
+        X, y, groups=GROUP23, algorithm="alg1", schedule="paper", alpha=ALPHA, step_u=2e-3, max_iter=2000
     )
     return X, y, w_star, path
 
@@ -113,7 +113,7 @@ def test_fig2_validation_choice_is_near_oracle(seed):
     w_star = w_star_fig2()
     X, y, X_val, y_val = rademacher_problem(seed, N23, w_star, n_val=100)
     path = fastgs.dglnn_path(
-        X, y, groups=GROUP23, algorithm="alg1", alpha=ALPHA, step_u=2e-3, max_iter=2000,
+        X, y, groups=GROUP23, algorithm="alg1", schedule="paper", alpha=ALPHA, step_u=2e-3, max_iter=2000,
         X_val=X_val, y_val=y_val,
     )  # fmt: skip
     assert path.best_iter is not None and path.best_coef is not None
@@ -129,7 +129,7 @@ def fig3_run(seed):
     w_star = w_star_fig3()
     X, y = rademacher_problem(seed, N23, w_star)
     path = fastgs.dglnn_path(
-        X, y, groups=GROUP23, algorithm="alg2", switch="paper", alpha=ALPHA,
+        X, y, groups=GROUP23, algorithm="alg2", switch="paper", schedule="paper", alpha=ALPHA,
         step_u=2e-3, step_v=1e-3, max_iter=2000,
     )  # fmt: skip
     return X, y, w_star, path
@@ -169,7 +169,7 @@ def fig4_run(seed):
     w_star = np.zeros(500)
     w_star[:16] = 1.0
     X, y = rademacher_problem(seed, 100, w_star)
-    path = fastgs.dglnn_path(X, y, groups=4, algorithm="alg2", alpha=ALPHA, max_iter=500)
+    path = fastgs.dglnn_path(X, y, groups=4, algorithm="alg2", schedule="paper", alpha=ALPHA, max_iter=500)
     base = fastgs.dlnn_path(X, y, alpha=ALPHA, max_iter=500)
     return w_star, path, base
 
@@ -214,7 +214,7 @@ def fig5_run(seed):
     w_star = np.zeros(200)
     w_star[FIG5_SUPPORT] = FIG5_VALUES
     X, y = rademacher_problem(seed, 80, w_star)
-    path = fastgs.dglnn_path(X, y, groups=None, alpha=ALPHA, max_iter=600)
+    path = fastgs.dglnn_path(X, y, groups=None, schedule="paper", alpha=ALPHA, max_iter=600)
     return w_star, path
 
 

@@ -20,6 +20,19 @@ SIZE = 3
 ALPHA = {"alg1": 1e-3, "alg2": 1e-3, "gd": 0.2}
 
 
+def dglnn_path(*args, **kw):
+    """fastgs.dglnn_path with the paper's schedule unless a test asks for another:
+    the NumPy references transcribe Algorithms 1/2 as published."""
+    kw.setdefault("schedule", "paper")
+    return fastgs.dglnn_path(*args, **kw)
+
+
+def dglnn_cv_path(*args, **kw):
+    """fastgs.dglnn_cv_path with the paper's schedule unless a test asks for another."""
+    kw.setdefault("schedule", "paper")
+    return fastgs.dglnn_cv_path(*args, **kw)
+
+
 # --------------------------------------------------------------------------
 # data and comparison helpers
 # --------------------------------------------------------------------------
@@ -119,7 +132,7 @@ def run_pair(X, y, groups, spec=SIZE, *, algorithm, update="simultaneous", switc
         fkw["step_u"] = gamma
     if eta is not None and pass_eta:
         fkw["step_v"] = eta
-    P = fastgs.dglnn_path(X, y, spec, algorithm=algorithm, update=update,
+    P = dglnn_path(X, y, spec, algorithm=algorithm, update=update,
                           X_val=X_val, y_val=y_val, **fkw)  # fmt: skip
     R = ref.dglnn_reference(X, y, groups, algorithm=algorithm, update=update, gamma=gamma,
                             eta=eta if pass_eta else None, X_val=X_val, y_val=y_val, **rkw)  # fmt: skip
@@ -188,10 +201,34 @@ def test_switch_auto_differs_from_paper_and_matches_reference():
     assert out["auto"] is not None
 
 
+def test_switch_auto_fires_when_the_training_loss_goes_up():
+    # uncentered columns fit without an intercept: the mean direction makes the
+    # normalized direction step overshoot; "auto" switches to the constant step
+    # at the first increase of the training loss instead of diverging
+    from test_estimators import make_data
+
+    X, y = make_data()
+    groups = [list(range(i, i + 4)) for i in range(0, 36, 4)]
+    a_max = ref.auto_a_max(X, y, groups)
+    kw = dict(alpha=1e-3, gamma=0.2 / a_max, eta=0.5 / a_max**2, max_iter=150)
+    P, R = run_pair(X, y, groups, 4, algorithm="alg2", switch="auto", **kw)
+    assert_matches(P, R)
+    s = R.switch_iter
+    assert s is not None and P.switch_iter == s
+    assert R.train_loss[s] > R.train_loss[s - 1]
+    assert np.all(np.diff(R.train_loss[:s]) <= 0)  # the first increase, not a later one
+    assert P.status.ok
+    # Algorithm 1 on the same run (no switch) diverges
+    with pytest.warns(fastgs.DivergenceWarning):
+        A1 = dglnn_path(X, y, 4, algorithm="alg1", step_u=kw["gamma"], alpha=1e-3,
+                               max_iter=150)  # fmt: skip
+    assert not A1.status.ok
+
+
 def test_all_defaults():
     # algorithm="alg2", switch="auto", alpha=1e-6, auto steps, tau=5e-3
     X, y, _, _, groups = make_problem(seed=1, offset=False)
-    P = fastgs.dglnn_path(X, y, SIZE, max_iter=220)
+    P = dglnn_path(X, y, SIZE, max_iter=220)
     R = ref.dglnn_reference(X, y, groups, algorithm="alg2", switch="auto", alpha=1e-6,
                             tau=5e-3, max_iter=220)  # fmt: skip
     assert_matches(P, R)
@@ -202,9 +239,9 @@ def test_all_defaults():
 def test_switch_int_beyond_max_iter_is_alg1():
     X, y, _, _, groups = make_problem(seed=3)
     gamma, eta = explicit_steps(X, y, groups)
-    P2 = fastgs.dglnn_path(X, y, SIZE, algorithm="alg2", switch=500, step_u=gamma, step_v=eta,
+    P2 = dglnn_path(X, y, SIZE, algorithm="alg2", switch=500, step_u=gamma, step_v=eta,
                            alpha=1e-3, max_iter=60)  # fmt: skip
-    P1 = fastgs.dglnn_path(X, y, SIZE, algorithm="alg1", step_u=gamma, alpha=1e-3, max_iter=60)
+    P1 = dglnn_path(X, y, SIZE, algorithm="alg1", step_u=gamma, alpha=1e-3, max_iter=60)
     assert P2.switch_iter is None
     np.testing.assert_array_equal(P2.coefs, P1.coefs)
 
@@ -247,7 +284,7 @@ def test_gd_explicit_step_v_is_the_direction_step():
 def test_gd_balanced_start():
     X, y, _, _, groups = make_problem(seed=6)
     alpha = 1e-2
-    P = fastgs.dglnn_path(X, y, SIZE, algorithm="gd", alpha=alpha, max_iter=1)
+    P = dglnn_path(X, y, SIZE, algorithm="gd", alpha=alpha, max_iter=1)
     c = X.T @ y / len(y)
     w0 = np.zeros(X.shape[1])
     for G in groups:
@@ -302,7 +339,7 @@ def sparse_problem():
     gamma, eta = explicit_steps(X, y, groups, True)
     kw = dict(algorithm="alg2", switch=15, step_u=gamma, step_v=eta, alpha=1e-3, max_iter=60,
               fit_intercept=True)  # fmt: skip
-    base = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    base = dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
     R = ref.dglnn_reference(X, y, groups, algorithm="alg2", switch=15, gamma=gamma, eta=eta,
                             alpha=1e-3, max_iter=60, fit_intercept=True, X_val=Xv, y_val=yv)  # fmt: skip
     assert_matches(base, R, has_val=True)
@@ -329,7 +366,7 @@ def test_storages_agree(sparse_problem, storage):
     Xs, Xvs = conv(X), conv(Xv)
     if storage == "csr_int64":
         assert Xs.indices.dtype == np.int64
-    P = fastgs.dglnn_path(Xs, y, SIZE, X_val=Xvs, y_val=yv, **kw)
+    P = dglnn_path(Xs, y, SIZE, X_val=Xvs, y_val=yv, **kw)
     assert P.coefs.dtype == np.float64
     assert_same_path(P, base)
 
@@ -339,7 +376,7 @@ def test_storages_agree(sparse_problem, storage):
 def test_validation_storage_may_differ(sparse_problem, train, val):
     X, y, Xv, yv, kw, base = sparse_problem
     conv = {"dense": np.asarray, "csr": sp.csr_matrix, "csc": sp.csc_matrix, "csr_int64": _csr64}
-    P = fastgs.dglnn_path(conv[train](X), y, SIZE, X_val=conv[val](Xv), y_val=yv, **kw)
+    P = dglnn_path(conv[train](X), y, SIZE, X_val=conv[val](Xv), y_val=yv, **kw)
     assert_same_path(P, base)
 
 
@@ -362,15 +399,15 @@ def test_sparse_unsorted_duplicate_indices(sparse_problem):
     M = sp.csr_matrix((np.array(data), np.array(indices, dtype=np.int32),
                        np.array(indptr, dtype=np.int32)), shape=A.shape)  # fmt: skip
     assert not M.has_sorted_indices
-    P = fastgs.dglnn_path(M, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    P = dglnn_path(M, y, SIZE, X_val=Xv, y_val=yv, **kw)
     assert_same_path(P, base)
 
 
 def test_float32_close_to_float64():
     X, y, Xv, yv, groups = make_problem(seed=9, n=60, p=24)
     kw = dict(algorithm="alg2", max_iter=250, fit_intercept=True)
-    P64 = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
-    P32 = fastgs.dglnn_path(X.astype(np.float32), y, SIZE, X_val=Xv.astype(np.float32),
+    P64 = dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    P32 = dglnn_path(X.astype(np.float32), y, SIZE, X_val=Xv.astype(np.float32),
                             y_val=yv, **kw)  # fmt: skip
     for name in ("coefs", "u", "train_loss", "val_loss", "intercepts", "best_coef", "v"):
         assert getattr(P32, name).dtype == np.float32, name
@@ -386,7 +423,7 @@ def test_noncontiguous_and_readonly_inputs():
     gamma, eta = explicit_steps(X, y, groups)
     kw = dict(algorithm="alg2", switch=10, step_u=gamma, step_v=eta, alpha=1e-3, max_iter=40,
               fit_intercept=True)  # fmt: skip
-    base = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
+    base = dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, **kw)
 
     big = np.zeros((2 * X.shape[0], 2 * X.shape[1]))
     big[::2, ::2] = X
@@ -396,19 +433,19 @@ def test_noncontiguous_and_readonly_inputs():
     ync = ybig[1::2]
     assert not Xnc.flags.c_contiguous and not Xnc.flags.f_contiguous
     assert not ync.flags.c_contiguous
-    P = fastgs.dglnn_path(Xnc, ync, SIZE, X_val=Xv, y_val=yv, **kw)
+    P = dglnn_path(Xnc, ync, SIZE, X_val=Xv, y_val=yv, **kw)
     assert_same_path(P, base)
 
     Xro, yro, Xvro, yvro = (a.copy() for a in (X, y, Xv, yv))
     for a in (Xro, yro, Xvro, yvro):
         a.flags.writeable = False
-    P = fastgs.dglnn_path(Xro, yro, SIZE, X_val=Xvro, y_val=yvro, **kw)
+    P = dglnn_path(Xro, yro, SIZE, X_val=Xvro, y_val=yvro, **kw)
     assert_same_path(P, base)
 
     A = sp.csr_matrix(X)
     for a in (A.data, A.indices, A.indptr):
         a.flags.writeable = False
-    P = fastgs.dglnn_path(A, yro, SIZE, **kw)
+    P = dglnn_path(A, yro, SIZE, **kw)
     rows_close(P.coefs, base.coefs, STORAGE_RTOL)
 
 
@@ -462,7 +499,7 @@ def test_caller_arrays_not_modified(storage):
     labels = np.repeat(np.arange(8), 3)
     labels_snap = labels.copy()
     for algorithm in ("alg2", "gd"):
-        P = fastgs.dglnn_path(X, y, labels, algorithm=algorithm, max_iter=30, fit_intercept=True,
+        P = dglnn_path(X, y, labels, algorithm=algorithm, max_iter=30, fit_intercept=True,
                               X_val=Xv, y_val=yv)  # fmt: skip
         assert np.all(np.isfinite(P.coefs))
     fastgs.dlnn_path(X, y, max_iter=30, fit_intercept=True, X_val=Xv, y_val=yv)
@@ -660,7 +697,7 @@ def test_all_zero_column_group(algorithm, fit_intercept, fmt):
     Xv[:, 3:6] = 0.0
     alpha = 1e-3
     Xin = X if fmt == "dense" else sp.csr_matrix(X)
-    P = fastgs.dglnn_path(Xin, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
+    P = dglnn_path(Xin, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
                           fit_intercept=fit_intercept, X_val=Xv, y_val=yv)  # fmt: skip
     assert P.status.ok
     for a in (P.coefs, P.u, P.train_loss, P.val_loss, P.intercepts, P.best_coef, P.v):
@@ -682,7 +719,7 @@ def test_constant_column_group_with_intercept(algorithm):
     X, y, _, _, _ = make_problem(seed=16, offset=False)
     X[:, 3:6] = 2.5
     alpha = 1e-3
-    P = fastgs.dglnn_path(X, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
+    P = dglnn_path(X, y, SIZE, algorithm=algorithm, alpha=alpha, max_iter=150,
                           fit_intercept=True)  # fmt: skip
     assert np.all(np.isfinite(P.coefs))
     norms = np.linalg.norm(P.coefs[:, 3:6], axis=1)
@@ -696,9 +733,9 @@ def test_warm_start_continues_the_path(algorithm):
     X, y, _, _, groups = make_problem(seed=17)
     gamma, _ = explicit_steps(X, y, groups)
     kw = dict(algorithm=algorithm, step_u=gamma, alpha=ALPHA[algorithm])
-    full = fastgs.dglnn_path(X, y, SIZE, max_iter=70, **kw)
-    head = fastgs.dglnn_path(X, y, SIZE, max_iter=40, **kw)
-    tail = fastgs.dglnn_path(X, y, SIZE, max_iter=30, u0=head.u[-1], v0=head.v, **kw)
+    full = dglnn_path(X, y, SIZE, max_iter=70, **kw)
+    head = dglnn_path(X, y, SIZE, max_iter=40, **kw)
+    tail = dglnn_path(X, y, SIZE, max_iter=30, u0=head.u[-1], v0=head.v, **kw)
     rows_close(tail.coefs, full.coefs[40:], 1e-12)
     rows_close(tail.u, full.u[40:], 1e-12)
 
@@ -710,8 +747,8 @@ def test_loss_curves_cover_every_iteration_whatever_record_every():
     y = X[:, :3] @ np.array([1.0, -2.0, 1.5]) + 0.1 * rng.standard_normal(40)
     Xv = rng.standard_normal((15, 12))
     yv = Xv[:, :3] @ np.array([1.0, -2.0, 1.5])
-    every = fastgs.dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=1)
-    sparse = fastgs.dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=5)
+    every = dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=1)
+    sparse = dglnn_path(X, y, 3, X_val=Xv, y_val=yv, max_iter=37, record_every=5)
     np.testing.assert_array_equal(sparse.iterations, [0, 5, 10, 15, 20, 25, 30, 35, 37])
     assert sparse.train_curve.shape == (38,) and sparse.val_curve.shape == (38,)
     np.testing.assert_array_equal(sparse.train_curve, every.train_loss)
@@ -749,7 +786,7 @@ def test_fast_schedule_matches_reference(storage):
     groups = [np.arange(k, k + 3) for k in range(0, 24, 3)]
     expect = ref.dglnn_fast_reference(X, y, groups, max_iter=60)
     Xin = sp.csr_matrix(X) if storage == "csr" else X
-    path = fastgs.dglnn_path(Xin, y, groups, schedule="fast", algorithm="alg1", max_iter=60)
+    path = dglnn_path(Xin, y, groups, schedule="fast", algorithm="alg1", max_iter=60)
     assert path.t0 == expect.t0 > 0
     np.testing.assert_array_equal(path.iterations, expect.iterations)
     scale = np.abs(expect.coefs).max()
@@ -766,7 +803,7 @@ def test_fast_schedule_warm_start_does_not_skip():
     rng = np.random.default_rng(12)
     X = rng.standard_normal((40, 12))
     y = X[:, :3].sum(axis=1)
-    path = fastgs.dglnn_path(X, y, 3, schedule="fast", u0=np.full(4, 1e-3), max_iter=5)
+    path = dglnn_path(X, y, 3, schedule="fast", u0=np.full(4, 1e-3), max_iter=5)
     assert path.t0 == 0 and path.iterations[0] == 0
 
 
@@ -776,7 +813,7 @@ def test_fast_schedule_best_iter_counts_the_skip():
     w = np.zeros(60)
     w[:6] = 2.0
     y = X @ w + 0.5 * rng.standard_normal(120)
-    path = fastgs.dglnn_path(X[:80], y[:80], 3, X_val=X[80:], y_val=y[80:], schedule="fast")
+    path = dglnn_path(X[:80], y[:80], 3, X_val=X[80:], y_val=y[80:], schedule="fast")
     assert path.t0 > 0
     assert path.best_iter == path.t0 + int(np.argmin(path.val_curve))
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
@@ -797,7 +834,7 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     from fastgs._validation import check_design
 
     assert check_design(X).n_row_chunks() > 1
-    runs = [fastgs.dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=k) for k in (1, 2)]
+    runs = [dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=k) for k in (1, 2)]
     np.testing.assert_array_equal(runs[0].val_curves, runs[1].val_curves)
     np.testing.assert_array_equal(runs[0].train_curves, runs[1].train_curves)
     # and each fold still equals its own dglnn_path on the fold's training rows
@@ -805,7 +842,7 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     tr = runs[0].fold != k
     Xk = X[tr] if storage == "dense" else X[np.flatnonzero(tr)]
     Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
-    single = fastgs.dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
+    single = dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
     np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
 
 
@@ -819,11 +856,11 @@ def test_cv_path_refit_in_the_same_sweep(fit_intercept, schedule):
     w = np.zeros(45)
     w[:6] = [2.0, -1.0, 1.5, 1.0, 1.0, -2.0]
     y = X @ w + 0.5 * rng.standard_normal(90) + 1.0
-    cvp = fastgs.dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150,
+    cvp = dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150,
                                fit_intercept=fit_intercept, schedule=schedule)  # fmt: skip
     t = cvp.best_iter
     assert t == int(np.argmin(cvp.cv_curve))
-    full = fastgs.dglnn_path(X, y, 3, max_iter=max(t, 1), fit_intercept=fit_intercept, schedule=schedule)
+    full = dglnn_path(X, y, 3, max_iter=max(t, 1), fit_intercept=fit_intercept, schedule=schedule)
     i = 0 if t == 0 else -1
     assert cvp.refit_t0 == full.t0
     scale = np.abs(full.coefs[i]).max()
@@ -831,7 +868,7 @@ def test_cv_path_refit_in_the_same_sweep(fit_intercept, schedule):
     np.testing.assert_allclose(cvp.best_u, full.u[i], rtol=1e-10)
     assert cvp.best_intercept == pytest.approx(float(full.intercepts[i]), rel=1e-10, abs=1e-12)
     np.testing.assert_allclose(cvp.refit_train_curve[: t + 1], full.train_curve[: t + 1], rtol=1e-10)
-    without = fastgs.dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150, refit=False,
+    without = dglnn_cv_path(X, y, 3, cv=3, random_state=1, max_iter=150, refit=False,
                                    fit_intercept=fit_intercept, schedule=schedule)  # fmt: skip
     assert without.best_coef is None
     # the same fold models (the kernel pairs models, so the extra model may
