@@ -7,7 +7,7 @@ import numpy as np
 from ._validation import check_scalar
 from .groups import Groups, make_groups
 
-__all__ = ["make_group_sparse_regression", "PAPER_SETTINGS"]
+__all__ = ["PAPER_SETTINGS", "make_group_sparse_regression", "paper_setting"]
 
 #: The paper's simulation settings (ALGORITHMS.md §8).
 PAPER_SETTINGS = {
@@ -19,6 +19,9 @@ PAPER_SETTINGS = {
                  coef=1.0, design="rademacher", noise=0.5),
     "fig5": dict(n_samples=80, n_features=200, group_size=1, n_informative_groups=5,
                  coef=np.array([1.0, -1.0, 1.0, -1.0, 1.0]), design="rademacher", noise=0.5),
+    # the appendix's SNR comparison; vary the SNR with paper_setting("snr", ..., snr=5.0)
+    "snr": dict(n_samples=150, n_features=300, group_size=4, n_informative_groups=3,
+                coef=10.0, design="gaussian", snr=10.0),
 }  # fmt: skip
 
 
@@ -96,9 +99,13 @@ def make_group_sparse_regression(
     return X.astype(dtype), y.astype(dtype), w_star.astype(dtype), groups
 
 
-def paper_setting(name: str, random_state=None, n_validation: int = 0):
+def paper_setting(name: str, random_state=None, n_validation: int = 0, **overrides):
     """Data of one of the paper's settings (``PAPER_SETTINGS``), plus an
     optional validation set drawn from the same model.
+
+    ``overrides`` replace entries of the setting (e.g. ``snr=5.0`` for "snr",
+    ``n_samples=60`` for a smaller problem); see
+    :func:`make_group_sparse_regression` for the names.
 
     Returns ``X, y, w_star, groups`` or, with ``n_validation > 0``,
     ``X, y, X_val, y_val, w_star, groups``.
@@ -106,6 +113,10 @@ def paper_setting(name: str, random_state=None, n_validation: int = 0):
     if name not in PAPER_SETTINGS:
         raise ValueError(f"unknown setting {name!r}; choose from {sorted(PAPER_SETTINGS)}.")
     spec = dict(PAPER_SETTINGS[name])
+    unknown = set(overrides) - set(spec) - {"snr", "noise", "shuffle_groups", "dtype"}
+    if unknown:
+        raise ValueError(f"paper_setting: unknown override(s) {sorted(unknown)}.")
+    spec.update(overrides)
     n = spec.pop("n_samples")
     X, y, w, groups = make_group_sparse_regression(n + n_validation, random_state=random_state, **spec)
     if n_validation:
