@@ -47,15 +47,11 @@ from . import solvers
 from ._jit import jit
 from ._validation import _float_dtype, check_design, check_target
 from .groups import make_groups
-from .kernels import STATUS_NONFINITE, STATUS_OK, expand_group_weights, residual, residual_gradient
+from .kernels import expand_group_weights, residual, residual_gradient
 from .path import (
     DEFAULT_TAU,
     _check_scale,
     _DGLNNOptions,
-    _group_norms64,
-    _record_slots,
-    _status,
-    _warn_if_diverged,
 )
 from .results import DGLNNPath, DivergenceWarning
 
@@ -619,142 +615,42 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0) -> DGLNNPath:
 
     loss0, _, g0 = evaluate(np.zeros(p, dtype=dtype), False, 0)
     _check_scale(g0, loss0)
-    norms = _group_norms64(g0, grp)
-    gamma, eta = opts.steps(float(norms.max()))
-    u, v, t0 = opts.start(g0, norms, grp, gamma, dtype, u0, v0)
+    gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
-    max_iter, record_every = opts.max_iter, opts.record_every
-    k_slots = _record_slots(max_iter, record_every)
-    L = grp.n_groups
-    rec_iter = np.empty(k_slots, dtype=np.int64)
-    rec_w = np.empty((k_slots, p), dtype=dtype)
-    rec_u = np.empty((k_slots, L), dtype=dtype)
-    rec_train = np.empty(k_slots, dtype=dtype)
-    rec_val = np.empty(k_slots, dtype=dtype)
-    best_u = u.copy()
-    best_v = v.copy()
-    train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-    val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-
-    code_alg = opts.code
+    # solvers.dglnn_solve's loop, with the sweeps over X on the cluster: the
+    # same compiled steps and run state, so the two cannot drift apart
+    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v)
     gptr, gidx = grp.group_ptr, grp.group_idx
     gamma_t, eta_t = dtype.type(gamma), dtype.type(eta)
     w = np.empty(p, dtype=dtype)
-    vg = np.empty(L, dtype=dtype)
+    vg = np.empty(grp.n_groups, dtype=dtype)
     u_prev = u.copy()
     v_prev = v.copy()
-    switched = code_alg == solvers.ALG2 and opts.switch_rule == solvers.SWITCH_AT and opts.switch_at <= 0
-    switch_iter = 0 if switched else -1
-    status, status_iter = STATUS_OK, -1
-    best_iter, best_val = -1, np.inf
-    k = 0
-    prev_loss = prev_val = np.nan
-    prev_recorded = True
-
-    def record(t, loss, val):
-        nonlocal k
-        rec_iter[k] = t
-        rec_w[k] = w
-        rec_u[k] = u
-        rec_train[k] = loss
-        rec_val[k] = val
-        k += 1
-
-    # the same control flow as solvers.dglnn_solve, with the sweeps on the cluster
+    sequential = opts.sequential and opts.code != solvers.GD
     expand_group_weights(u, v, gptr, gidx, w)
-    for t in range(max_iter + 1):
+    for t in range(opts.max_iter + 1):
         loss, val, g = evaluate(w, has_val, t)
-        if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not np.all(np.isfinite(g)):
-            status, status_iter = STATUS_NONFINITE, t
-            if t > 0:
-                u[:] = u_prev
-                v[:] = v_prev
-                expand_group_weights(u, v, gptr, gidx, w)
-                if not prev_recorded:
-                    record(t - 1, prev_loss, prev_val)
+        if not solvers.dglnn_evaluated_step(
+            t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate,
+            run.records, gptr, gidx, opts.code, gamma_t, eta_t, opts.switch_rule, opts.max_iter,
+            opts.record_every,
+        ):  # fmt: skip
             break
-        if has_val and val < best_val:
-            best_val, best_iter = val, t
-            best_u[:] = u
-            best_v[:] = v
-        train_curve[t] = loss
-        val_curve[t] = val
-        if (code_alg == solvers.ALG2 and not switched and opts.switch_rule == solvers.SWITCH_AUTO
-                and loss > prev_loss):
-            # as dglnn_solve: the normalized direction step overshoots, switch
-            switched = True
-            switch_iter = t
-        recorded = t % record_every == 0 or t == max_iter
-        if recorded:
-            record(t, loss, val)
-        if t == max_iter:
-            break
-        u_prev[:] = u
-        v_prev[:] = v
-        prev_loss, prev_val, prev_recorded = loss, val, recorded
-
-        solvers._direction_phase(code_alg, switched, u, v, g, vg, gamma_t, eta_t, gptr, gidx)
-        if opts.sequential and code_alg != solvers.GD:
+        if sequential:
             expand_group_weights(u, v, gptr, gidx, w)
             _, _, g = evaluate(w, False, t)
-        step_status = solvers._magnitude_phase(code_alg, u, v, g, vg, gamma_t, opts.step_cap, gptr, gidx)
-        if step_status != STATUS_OK:
-            status, status_iter = step_status, t
-            u[:] = u_prev
-            v[:] = v_prev
-            expand_group_weights(u, v, gptr, gidx, w)
-            if not recorded:
-                record(t, loss, val)
+        if not solvers.dglnn_magnitude_step(
+            t, g, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate, run.records, gptr, gidx,
+            opts.code, gamma_t, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at,
+        ):  # fmt: skip
             break
-        if (code_alg == solvers.ALG2 and not switched
-                and solvers._switch_fires(opts.switch_rule, opts.switch_at, t, u_prev, u, opts.tau)):
-            switched = True
-            switch_iter = t + 1
-        expand_group_weights(u, v, gptr, gidx, w)
-
-    # the result, as fastgs.dglnn_path assembles it
-    n_rec = k
-    coefs = rec_w[:n_rec]
-    last_pass = int(rec_iter[n_rec - 1]) if n_rec else 0
-    curve_len = last_pass + 1
-    rec_iter[:n_rec] += t0
-    path_status = _status(status, status_iter + t0 if status != STATUS_OK else -1, last_pass + t0, gamma)
-    _warn_if_diverged(path_status, "fastgs.dask.dglnn_path")
 
     def intercepts(c):
         if not center:
             return np.zeros(c.shape[0], dtype=dtype)
         return (y_offset - c.astype(np.float64) @ x_offset.astype(np.float64)).astype(dtype)
 
-    best_coef = best_intercept = None
-    if has_val and best_iter >= 0:
-        best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
-        best_intercept = float(intercepts(best_coef[None, :])[0])
-    evaluated = (status_iter + 1) if status != STATUS_OK else max_iter + 1
-    sequential = opts.sequential and opts.algorithm != "gd"
-    n_passes = 1 + evaluated + (evaluated - 1 if sequential else 0)
-    return DGLNNPath(
-        iterations=rec_iter[:n_rec].copy(),
-        coefs=coefs.copy(),
-        train_loss=rec_train[:n_rec].copy(),
-        val_loss=rec_val[:n_rec].copy() if has_val else None,
-        best_iter=int(best_iter) + t0 if has_val and best_iter >= 0 else None,
-        best_coef=best_coef,
-        best_intercept=best_intercept,
-        intercepts=intercepts(coefs),
-        status=path_status,
-        n_passes=int(n_passes),
-        train_curve=train_curve[:curve_len],
-        val_curve=val_curve[:curve_len] if has_val else None,
-        best_u=best_u if best_coef is not None else None,
-        t0=t0,
-        u=rec_u[:n_rec].copy(),
-        switch_iter=int(switch_iter) + t0 if switch_iter >= 0 else None,
-        groups=grp,
-        step_u=float(gamma),
-        step_v=float(eta),
-        v=v,
-    )
+    return run.result(opts, grp, t0, gamma, eta, v, has_val, intercepts, "fastgs.dask.dglnn_path")
 
 
 # --------------------------------------------------------------------------

@@ -229,6 +229,13 @@ class _DGLNNOptions:
             eta = gamma if self.algorithm == "gd" else DEFAULT_ETA_FACTOR / scale**2
         return gamma, eta
 
+    def begin(self, g0, grp: Groups, dtype, u0=None, v0=None):
+        """(gamma, eta, u, v, t0) of a run whose correlation at w = 0 is g0 (p,)."""
+        norms = _group_norms64(g0, grp)
+        gamma, eta = self.steps(float(norms.max()))
+        u, v, t0 = self.start(g0, norms, grp, gamma, dtype, u0, v0)
+        return gamma, eta, u, v, t0
+
     def start(self, g0, norms, grp: Groups, gamma: float, dtype, u0=None, v0=None):
         """(u, v, t0): the starting point, and the iterations it skips.
 
@@ -358,79 +365,104 @@ def dglnn_path(
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                          record_every, schedule, kappa, skip_fraction, step_cap)  # fmt: skip
     resolve_n_jobs(n_jobs)
-    max_iter, record_every, alpha = opts.max_iter, opts.record_every, opts.alpha
-    gamma, eta = opts.gamma, opts.eta
-    switch_rule, switch_at = opts.switch_rule, opts.switch_at
-
     prob = _Problem(X, y, X_val, y_val, fit_intercept)
-    n, p = prob.design.shape
+    p = prob.design.shape[1]
     grp: Groups = make_groups(groups, p)
     L = grp.n_groups
     dtype = prob.dtype
 
     with compiled_threads(n_jobs):
         g0 = prob.correlation()
-    norms = _group_norms64(g0, grp)
-    gamma, eta = opts.steps(float(norms.max()))
+    gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
-    u, v, t0 = opts.start(g0, norms, grp, gamma, dtype, u0, v0)
-
-    k = _record_slots(max_iter, record_every)
-    rec_iter = np.empty(k, dtype=np.int64)
-    rec_w = np.empty((k, p), dtype=dtype)
-    rec_u = np.empty((k, L), dtype=dtype)
-    rec_train = np.empty(k, dtype=dtype)
-    rec_val = np.empty(k, dtype=dtype)
-    best_u = u.copy()
-    best_v = v.copy()
-    train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-    val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-    sequential = opts.sequential
+    run = _DGLNNRun(opts, p, L, dtype, u, v)
     with compiled_threads(n_jobs):
-        n_rec, code, status_iter, switch_iter, best_iter, _ = solvers.dglnn_solve(
+        solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
             grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
-            opts.code, sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
-            switch_rule, opts.tau, switch_at, max_iter, record_every,
-            rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
+            opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
+            opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
+            run.records, run.istate, run.fstate,
         )  # fmt: skip
-    coefs = rec_w[:n_rec]
-    last_pass = int(rec_iter[n_rec - 1]) if n_rec else 0
-    curve_len = last_pass + 1  # the last good iterate is always the last record
-    # iterations count the skipped start t0 of the fast schedule
-    rec_iter[:n_rec] += t0
-    status = _status(code, status_iter + t0 if code != STATUS_OK else -1, last_pass + t0, gamma)
-    _warn_if_diverged(status, "dglnn_path")
-    best_coef = best_intercept = None
-    if prob.has_val and best_iter >= 0:
-        best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
-        best_intercept = float(prob.intercepts(best_coef[None, :])[0])
-    # passes over X: the start's X^T y, one per evaluated iterate, one more per
-    # sequential update
-    evaluated = (status_iter + 1) if code != STATUS_OK else max_iter + 1
-    n_passes = 1 + evaluated + (evaluated - 1 if sequential and opts.algorithm != "gd" else 0)
-    return DGLNNPath(
-        iterations=rec_iter[:n_rec].copy(),
-        coefs=coefs.copy() if n_rec < k // 2 else coefs,
-        train_loss=rec_train[:n_rec].copy(),
-        val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
-        best_iter=int(best_iter) + t0 if prob.has_val and best_iter >= 0 else None,
-        best_coef=best_coef,
-        best_intercept=best_intercept,
-        intercepts=prob.intercepts(coefs),
-        status=status,
-        n_passes=int(n_passes),
-        train_curve=train_curve[:curve_len],
-        val_curve=val_curve[:curve_len] if prob.has_val else None,
-        best_u=best_u if best_coef is not None else None,
-        t0=t0,
-        u=rec_u[:n_rec].copy(),
-        switch_iter=int(switch_iter) + t0 if switch_iter >= 0 else None,
-        groups=grp,
-        step_u=float(gamma),
-        step_v=float(eta),
-        v=v,
-    )
+    return run.result(opts, grp, t0, gamma, eta, v, prob.has_val, prob.intercepts, "dglnn_path")
+
+
+class _DGLNNRun:
+    """Record buffers and scalar state of one DGLNN run, and its result.
+
+    Shared by :func:`dglnn_path` (one compiled :func:`fastgs.solvers.dglnn_solve`)
+    and the distributed driver in :mod:`fastgs.dask` (the same compiled steps
+    around sweeps on a cluster).
+    """
+
+    def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v):
+        k = _record_slots(opts.max_iter, opts.record_every)
+        self.slots = k
+        self.records = (
+            np.empty(k, dtype=np.int64),  # iterations
+            np.empty((k, p), dtype=dtype),  # w
+            np.empty((k, L), dtype=dtype),  # u
+            np.empty(k, dtype=dtype),  # training loss
+            np.empty(k, dtype=dtype),  # validation loss
+            u.copy(),  # best u
+            v.copy(),  # best v
+            np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # training loss curve
+            np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # validation loss curve
+        )
+        self.istate, self.fstate = solvers.new_run_state(opts.code, opts.switch_rule, opts.switch_at)
+
+    def result(self, opts, grp: Groups, t0: int, gamma, eta, v, has_val: bool, intercepts,
+               func: str) -> DGLNNPath:  # fmt: skip
+        """The DGLNNPath of the finished run; warns if it stopped early.
+
+        intercepts : callable, (k, p) coefficients -> (k,) intercepts
+        """
+        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve = self.records
+        ist = self.istate
+        n_rec = int(ist[solvers.I_RECORDS])
+        code = int(ist[solvers.I_STATUS])
+        status_iter = int(ist[solvers.I_STATUS_ITER])
+        best_iter = int(ist[solvers.I_BEST_ITER])
+        switch_iter = int(ist[solvers.I_SWITCH_ITER])
+        dtype = rec_w.dtype
+        coefs = rec_w[:n_rec]
+        last_pass = int(rec_iter[n_rec - 1]) if n_rec else 0
+        curve_len = last_pass + 1  # the last good iterate is always the last record
+        # iterations count the skipped start t0 of the fast schedule
+        rec_iter[:n_rec] += t0
+        status = _status(code, status_iter + t0 if code != STATUS_OK else -1, last_pass + t0, gamma)
+        _warn_if_diverged(status, func)
+        best_coef = best_intercept = None
+        if has_val and best_iter >= 0:
+            best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
+            best_intercept = float(intercepts(best_coef[None, :])[0])
+        # passes over X: the start's X^T y, one per evaluated iterate, one more per
+        # sequential update
+        evaluated = (status_iter + 1) if code != STATUS_OK else opts.max_iter + 1
+        sequential = opts.sequential and opts.algorithm != "gd"
+        n_passes = 1 + evaluated + (evaluated - 1 if sequential else 0)
+        return DGLNNPath(
+            iterations=rec_iter[:n_rec].copy(),
+            coefs=coefs.copy() if n_rec < self.slots // 2 else coefs,
+            train_loss=rec_train[:n_rec].copy(),
+            val_loss=rec_val[:n_rec].copy() if has_val else None,
+            best_iter=best_iter + t0 if has_val and best_iter >= 0 else None,
+            best_coef=best_coef,
+            best_intercept=best_intercept,
+            intercepts=intercepts(coefs),
+            status=status,
+            n_passes=int(n_passes),
+            train_curve=train_curve[:curve_len],
+            val_curve=val_curve[:curve_len] if has_val else None,
+            best_u=best_u if best_coef is not None else None,
+            t0=t0,
+            u=rec_u[:n_rec].copy(),
+            switch_iter=switch_iter + t0 if switch_iter >= 0 else None,
+            groups=grp,
+            step_u=float(gamma),
+            step_v=float(eta),
+            v=v,
+        )
 
 
 def _initial_uv(u0, v0, alpha, grp: Groups, g0, norms, algorithm, dtype):

@@ -121,12 +121,137 @@ def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
     return k + 1
 
 
+# The scalar state of a DGLNN run between iterations lives in two small arrays
+# so that the per-iteration steps below, shared by dglnn_solve and the
+# distributed driver in fastgs.dask, update it in place.
+I_RECORDS = 0  # number of records written
+I_STATUS = 1  # STATUS_* code
+I_STATUS_ITER = 2  # iteration where the run stopped early (-1: it did not)
+I_SWITCHED = 3  # 1 once Algorithm 2 uses its constant direction step
+I_SWITCH_ITER = 4  # iteration of the switch (-1: none)
+I_BEST_ITER = 5  # iteration with the lowest validation loss (-1: none)
+I_RECORDED = 6  # 1 if the current iterate was recorded
+N_ISTATE = 7
+F_BEST_VAL = 0  # lowest validation loss so far
+F_LOSS = 1  # training loss of the current iterate
+F_VAL = 2  # validation loss of the current iterate
+N_FSTATE = 3
+
+
+def new_run_state(algorithm, switch_rule, switch_at):
+    """(istate int64 (N_ISTATE,), fstate float64 (N_FSTATE,)) of a run at its start."""
+    istate = np.zeros(N_ISTATE, dtype=np.int64)
+    fstate = np.full(N_FSTATE, np.nan)
+    switched = algorithm == ALG2 and switch_rule == SWITCH_AT and switch_at <= 0
+    istate[I_STATUS] = STATUS_OK
+    istate[I_STATUS_ITER] = -1
+    istate[I_SWITCHED] = int(switched)
+    istate[I_SWITCH_ITER] = 0 if switched else -1
+    istate[I_BEST_ITER] = -1
+    istate[I_RECORDED] = 1
+    fstate[F_BEST_VAL] = np.inf
+    return istate, fstate
+
+
+@jit
+def _record_current(t, u, w, istate, fstate, records):
+    rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
+    rec_u[istate[I_RECORDS], :] = u
+    istate[I_RECORDS] = _record(istate[I_RECORDS], t, w, fstate[F_LOSS], fstate[F_VAL],
+                                rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
+
+
+@jit
+def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx):
+    u[:] = u_prev
+    v[:] = v_prev
+    expand_group_weights(u, v, group_ptr, group_idx, w)
+
+
+@jit
+def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate, fstate,
+                         records, group_ptr, group_idx, algorithm, gamma, eta, switch_rule,
+                         max_iter, record_every):  # fmt: skip
+    """Iteration t of DGLNN after the evaluation at ``w = u^2 v``: the first half.
+
+    Given the training loss, the validation loss (NaN without validation) and
+    ``g = X_c^T r / n`` at iterate t: stops on a non-finite value (restoring
+    and recording iterate t - 1), tracks the best validation iterate, writes
+    the loss curves, switches Algorithm 2 at a rise of the training loss
+    (SWITCH_AUTO), records iterate t, and applies the direction phase.
+
+    records : (rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
+        train_curve, val_curve), see :func:`dglnn_solve`.
+    Returns True to go on: the caller then passes the gradient for the
+    magnitude step (g again, or recomputed at (u, v(t+1)) for the sequential
+    update) to :func:`dglnn_magnitude_step`.
+    """
+    best_u, best_v, train_curve, val_curve = records[5], records[6], records[7], records[8]
+    if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
+        istate[I_STATUS] = STATUS_NONFINITE
+        istate[I_STATUS_ITER] = t
+        if t > 0:
+            _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx)
+            if istate[I_RECORDED] == 0:
+                _record_current(t - 1, u, w, istate, fstate, records)
+        return False
+    if has_val and val < fstate[F_BEST_VAL]:
+        fstate[F_BEST_VAL] = val
+        istate[I_BEST_ITER] = t
+        best_u[:] = u
+        best_v[:] = v
+    train_curve[t] = loss
+    val_curve[t] = val
+    if (algorithm == ALG2 and istate[I_SWITCHED] == 0 and switch_rule == SWITCH_AUTO
+            and loss > fstate[F_LOSS]):  # fmt: skip
+        # the normalized direction step overshoots: switch to the constant one
+        istate[I_SWITCHED] = 1
+        istate[I_SWITCH_ITER] = t
+    fstate[F_LOSS] = loss
+    fstate[F_VAL] = val
+    recorded = t % record_every == 0 or t == max_iter
+    istate[I_RECORDED] = int(recorded)
+    if recorded:
+        _record_current(t, u, w, istate, fstate, records)
+    if t == max_iter:
+        return False
+    u_prev[:] = u
+    v_prev[:] = v
+    _direction_phase(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta, group_ptr, group_idx)
+    return True
+
+
+@jit
+def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
+                         group_ptr, group_idx, algorithm, gamma, step_cap, switch_rule, tau,
+                         switch_at):  # fmt: skip
+    """Iteration t of DGLNN, second half: the magnitude step with gradient g.
+
+    Stops if u would reach or cross zero or v is non-finite (restoring and
+    recording iterate t); otherwise tests Algorithm 2's switch and sets
+    ``w = u(t+1)^2 v(t+1)``.  Returns True to go on to iteration t + 1.
+    """
+    step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
+    if step_status != STATUS_OK:
+        istate[I_STATUS] = step_status
+        istate[I_STATUS_ITER] = t
+        _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx)
+        if istate[I_RECORDED] == 0:
+            _record_current(t, u, w, istate, fstate, records)
+        return False
+    if algorithm == ALG2 and istate[I_SWITCHED] == 0:
+        if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
+            istate[I_SWITCHED] = 1
+            istate[I_SWITCH_ITER] = t + 1
+    expand_group_weights(u, v, group_ptr, group_idx, w)
+    return True
+
+
 @jit
 def dglnn_solve(
     design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
     algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
-    max_iter, record_every,
-    rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve,
+    max_iter, record_every, records, istate, fstate,
 ):  # fmt: skip
     """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
 
@@ -142,14 +267,16 @@ def dglnn_solve(
     gamma : magnitude step ; eta : ALG2's constant direction step
     step_cap : > 0 for the fast schedule's capped log-space magnitude step
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
-    rec_* : record buffers (k,), (k, p), (k, L) ; best_u, best_v : out
-    train_curve, val_curve : (max_iter + 1,) out, the losses of every
-        evaluated iteration (recorded or not; NaN where not evaluated)
+    records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
+        rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve); the
+        curves (max_iter + 1,) hold the losses of every evaluated iteration
+        (recorded or not; NaN where not evaluated)
+    istate, fstate : in/out, the run's scalar state (:func:`new_run_state`):
+        number of records, status, status iteration, switch iteration, best
+        iteration (-1 where they do not apply), best validation loss
 
-    Returns
-    -------
-    (n_records, status, status_iter, switch_iter, best_iter, best_val)
-    ``switch_iter`` and ``best_iter`` are -1 when they do not apply.
+    The loop is :func:`dglnn_evaluated_step` and :func:`dglnn_magnitude_step`
+    around the sweeps over X, which fastgs.dask drives with its own sweeps.
     """
     n = y.shape[0]
     m = y_val.shape[0]
@@ -163,84 +290,24 @@ def dglnn_solve(
     vg = np.empty(L, dtype=v.dtype)
     u_prev = u.copy()
     v_prev = v.copy()
-
-    switched = algorithm == ALG2 and switch_rule == SWITCH_AT and switch_at <= 0
-    switch_iter = 0 if switched else -1
-    status = STATUS_OK
-    status_iter = -1
-    best_iter = -1
-    best_val = np.inf
-    k = 0
-    prev_loss = np.nan
-    prev_val = np.nan
-    prev_recorded = True
-
     expand_group_weights(u, v, group_ptr, group_idx, w)
     for t in range(max_iter + 1):
         loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center)
         val = np.nan
         if has_val:
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
-        if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
-            status = STATUS_NONFINITE
-            status_iter = t
-            if t > 0:
-                u[:] = u_prev
-                v[:] = v_prev
-                expand_group_weights(u, v, group_ptr, group_idx, w)
-                if not prev_recorded:
-                    rec_u[k, :] = u
-                    k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
+        if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
+                                    fstate, records, group_ptr, group_idx, algorithm, gamma, eta,
+                                    switch_rule, max_iter, record_every):  # fmt: skip
             break
-        if has_val and val < best_val:
-            best_val = val
-            best_iter = t
-            best_u[:] = u
-            best_v[:] = v
-        train_curve[t] = loss
-        val_curve[t] = val
-        if algorithm == ALG2 and not switched and switch_rule == SWITCH_AUTO and loss > prev_loss:
-            # the normalized direction step overshoots: switch to the constant one
-            switched = True
-            switch_iter = t
-        recorded = t % record_every == 0 or t == max_iter
-        if recorded:
-            rec_u[k, :] = u
-            k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
-        if t == max_iter:
-            break
-
-        u_prev[:] = u
-        v_prev[:] = v
-        prev_loss = loss
-        prev_val = val
-        prev_recorded = recorded
-
-        _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, group_idx)
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             expand_group_weights(u, v, group_ptr, group_idx, w)
             loss_and_gradient(design, y, w, r, g, work, x_offset, center)
-        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
-
-        if step_status != STATUS_OK:
-            status = step_status
-            status_iter = t
-            u[:] = u_prev
-            v[:] = v_prev
-            expand_group_weights(u, v, group_ptr, group_idx, w)
-            if not recorded:
-                rec_u[k, :] = u
-                k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
+        if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
+                                    group_ptr, group_idx, algorithm, gamma, step_cap, switch_rule,
+                                    tau, switch_at):  # fmt: skip
             break
-
-        if algorithm == ALG2 and not switched:
-            if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
-                switched = True
-                switch_iter = t + 1
-        expand_group_weights(u, v, group_ptr, group_idx, w)
-
-    return k, status, status_iter, switch_iter, best_iter, best_val
 
 
 @jit
