@@ -500,6 +500,7 @@ def dglnn_path(
     kappa=_PATH_DEFAULTS["kappa"],
     skip_fraction=_PATH_DEFAULTS["skip_fraction"],
     step_cap=_PATH_DEFAULTS["step_cap"],
+    _stop=None,
 ) -> DGLNNPath:
     """:func:`fastgs.dglnn_path` on a Dask cluster, for X larger than one machine.
 
@@ -562,7 +563,7 @@ def dglnn_path(
     pool = None
     try:
         pool = _ActorPool(client, train_parts, val_parts, p, dtype)
-        return _fit(pool, opts, grp, n, m, p, dtype, bool(fit_intercept), has_val, u0, v0)
+        return _fit(pool, opts, grp, n, m, p, dtype, bool(fit_intercept), has_val, u0, v0, _stop)
     finally:
         if pool is not None:
             pool.close()
@@ -601,7 +602,7 @@ class _Evaluator:
         return loss, val, g
 
 
-def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0) -> DGLNNPath:
+def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0, stop=None) -> DGLNNPath:
     """The driver loop: :func:`fastgs.solvers.dglnn_solve` with the sweeps on the cluster."""
     if center:
         col_sums, y_sum = pool.column_sums()
@@ -619,7 +620,7 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0) -> DGLNNPath:
 
     # solvers.dglnn_solve's loop, with the sweeps over X on the cluster: the
     # same compiled steps and run state, so the two cannot drift apart
-    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v)
+    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop)
     gptr, gidx = grp.group_ptr, grp.group_idx
     gamma_t, eta_t = dtype.type(gamma), dtype.type(eta)
     w = np.empty(p, dtype=dtype)
@@ -633,7 +634,7 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0) -> DGLNNPath:
         if not solvers.dglnn_evaluated_step(
             t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate,
             run.records, gptr, gidx, opts.code, gamma_t, eta_t, opts.switch_rule, opts.max_iter,
-            opts.record_every,
+            opts.record_every, *run.stop,
         ):  # fmt: skip
             break
         if sequential:
@@ -724,51 +725,34 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         -------
         self
         """
+        return super().fit(X, y, X_val=X_val, y_val=y_val)
+
+    def _check_fit_input(self, X, y, X_val, y_val):
         if not _is_dask_array(X):
-            return super().fit(X, y, X_val=X_val, y_val=y_val)
-        self._validate_params()
+            return super()._check_fit_input(X, y, X_val, y_val)
+        # blocks are checked where they live, by fastgs.dask.dglnn_path
         _check_dask_design(X, "X")
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together (or neither).")
         self.n_features_in_ = int(X.shape[1])
-        self._prepare(X)
-        if not self.early_stopping:
-            if X_val is not None:
-                raise ValueError("X_val/y_val were given but early_stopping=False.")
-            path = self._path(X, y, self.max_iter, None, None)
-            self._finish(path, _final(path, -1), best_iter=None)
-            return self
-        if X_val is not None:
-            path = self._path(X, y, self.max_iter, X_val, y_val)
-            self._finish(path, _best(path), best_iter=_passes(path))
-            return self
-        n = int(X.shape[0])
-        if n < 4:
-            raise ValueError(
-                f"early stopping needs at least 4 samples to hold out a validation set; got "
-                f"n_samples={n}. Pass X_val/y_val or set early_stopping=False."
-            )
+        return X, y, X_val, y_val
+
+    def _split(self, X, y):
+        if not _is_dask_array(X):
+            return super()._split(X, y)
         # the in-memory estimator's split (same rows for the same random_state),
         # with sorted indices so that each row block stays on its worker
+        n = int(X.shape[0])
         train_idx, val_idx = train_test_split(
             np.arange(n), test_size=self.validation_fraction, random_state=self.random_state
         )
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
         y_dask = y if _is_dask_array(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
-        path = self._path(X[train_idx], y_dask[train_idx], self.max_iter, X[val_idx], y_dask[val_idx])
-        passes = _passes(path)
-        if not self.refit:
-            self._finish(path, _best(path), best_iter=passes)
-            return self
-        # refit on all the data for as many passes over X as the split path needed
-        full = self._path(X, y, max(passes, 1), None, None)
-        final = _final(full, 0 if passes == 0 else -1)
-        self._finish(full, final, best_iter=passes, split_path=path)
-        return self
+        return X[train_idx], y_dask[train_idx], X[val_idx], y_dask[val_idx]
 
-    def _path(self, X, y, max_iter, X_val, y_val):
+    def _path(self, X, y, max_iter, X_val, y_val, stop=None):
         if not _is_dask_array(X):
-            return super()._path(X, y, max_iter, X_val, y_val)
+            return super()._path(X, y, max_iter, X_val, y_val, stop)
         with warnings.catch_warnings():
             # reported once below, as the in-memory estimator does
             warnings.simplefilter("ignore", DivergenceWarning)
@@ -778,7 +762,7 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
                 switch=self.switch, tau=DEFAULT_TAU, max_iter=max_iter,
                 record_every=_estimators._ENDS_ONLY, X_val=X_val, y_val=y_val,
                 fit_intercept=self.fit_intercept, schedule=self.schedule, kappa=self.kappa,
-                skip_fraction=self.skip_fraction, step_cap=self.step_cap,
+                skip_fraction=self.skip_fraction, step_cap=self.step_cap, _stop=stop,
             )  # fmt: skip
         _estimators._warn_divergence(path, X_val is not None)
         return path
@@ -799,22 +783,6 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
             lambda b: np.asarray(b @ coef).ravel() + intercept,
             drop_axis=1, dtype=coef.dtype, meta=np.empty(0, dtype=coef.dtype),
         )  # fmt: skip
-
-
-def _final(path, index):
-    """(coef, intercept, u, n_iter) of a recorded iterate (0: the start, -1: the last)."""
-    return path.coefs[index], path.intercepts[index], path.u[index], path.iterations[index]
-
-
-def _passes(path):
-    """``best_iter_`` as the in-memory estimator reports it: passes over X after
-    the fast schedule's skipped start ``t0`` to the validation-best iterate."""
-    return int(path.best_iter) - path.t0
-
-
-def _best(path):
-    """(coef, intercept, u, n_iter) of the validation-best iterate."""
-    return path.best_coef, path.best_intercept, path.best_u, path.best_iter
 
 
 # --------------------------------------------------------------------------

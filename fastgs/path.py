@@ -292,6 +292,7 @@ def dglnn_path(
     kappa=None,
     skip_fraction=FAST_SKIP_FRACTION,
     step_cap=FAST_STEP_CAP,
+    _stop=None,
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
 
@@ -353,6 +354,9 @@ def dglnn_path(
     skip_fraction : float, the fast start begins where the leading group's
         ``u^2`` reaches ``skip_fraction * a_max`` (default 1e-2)
     step_cap : float, the fast schedule's per-group cap (default 0.25)
+    _stop : private, (min_iter, rate): end the run at the first pass t >=
+        min_iter whose training loss fell by at most ``rate * loss`` (the
+        estimators' refit, see :mod:`fastgs.estimators`)
 
     Returns
     -------
@@ -375,14 +379,14 @@ def dglnn_path(
         g0 = prob.correlation()
     gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
-    run = _DGLNNRun(opts, p, L, dtype, u, v)
+    run = _DGLNNRun(opts, p, L, dtype, u, v, _stop)
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
             grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
             opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
-            run.records, run.istate, run.fstate,
+            *run.stop, run.records, run.istate, run.fstate,
         )  # fmt: skip
     return run.result(opts, grp, t0, gamma, eta, v, prob.has_val, prob.intercepts, "dglnn_path")
 
@@ -395,7 +399,9 @@ class _DGLNNRun:
     around sweeps on a cluster).
     """
 
-    def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v):
+    def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v, stop=None):
+        # (min_iter, stop_rate) of the solver's stop on a slowing training loss
+        self.stop = (opts.max_iter + 1, -np.inf) if stop is None else (int(stop[0]), float(stop[1]))
         k = _record_slots(opts.max_iter, opts.record_every)
         self.slots = k
         self.records = (
@@ -438,7 +444,7 @@ class _DGLNNRun:
             best_intercept = float(intercepts(best_coef[None, :])[0])
         # passes over X: the start's X^T y, one per evaluated iterate, one more per
         # sequential update
-        evaluated = (status_iter + 1) if code != STATUS_OK else opts.max_iter + 1
+        evaluated = (status_iter + 1) if code != STATUS_OK else last_pass + 1
         sequential = opts.sequential and opts.algorithm != "gd"
         n_passes = 1 + evaluated + (evaluated - 1 if sequential else 0)
         return DGLNNPath(

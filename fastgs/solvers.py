@@ -171,7 +171,7 @@ def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx):
 @jit
 def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate, fstate,
                          records, group_ptr, group_idx, algorithm, gamma, eta, switch_rule,
-                         max_iter, record_every):  # fmt: skip
+                         max_iter, record_every, min_iter, stop_rate):  # fmt: skip
     """Iteration t of DGLNN after the evaluation at ``w = u^2 v``: the first half.
 
     Given the training loss, the validation loss (NaN without validation) and
@@ -182,6 +182,9 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
 
     records : (rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
         train_curve, val_curve), see :func:`dglnn_solve`.
+    min_iter, stop_rate : iterate t >= min_iter is the last one if the
+        training loss fell by at most ``stop_rate * loss`` in its pass (off
+        with ``stop_rate = -inf``)
     Returns True to go on: the caller then passes the gradient for the
     magnitude step (g again, or recomputed at (u, v(t+1)) for the sequential
     update) to :func:`dglnn_magnitude_step`.
@@ -207,13 +210,14 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         # the normalized direction step overshoots: switch to the constant one
         istate[I_SWITCHED] = 1
         istate[I_SWITCH_ITER] = t
+    last = t == max_iter or (t >= min_iter and fstate[F_LOSS] - loss <= stop_rate * abs(loss))
     fstate[F_LOSS] = loss
     fstate[F_VAL] = val
-    recorded = t % record_every == 0 or t == max_iter
+    recorded = t % record_every == 0 or last
     istate[I_RECORDED] = int(recorded)
     if recorded:
         _record_current(t, u, w, istate, fstate, records)
-    if t == max_iter:
+    if last:
         return False
     u_prev[:] = u
     v_prev[:] = v
@@ -251,7 +255,7 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
 def dglnn_solve(
     design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
     algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
-    max_iter, record_every, records, istate, fstate,
+    max_iter, record_every, min_iter, stop_rate, records, istate, fstate,
 ):  # fmt: skip
     """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
 
@@ -267,6 +271,8 @@ def dglnn_solve(
     gamma : magnitude step ; eta : ALG2's constant direction step
     step_cap : > 0 for the fast schedule's capped log-space magnitude step
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
+    min_iter, stop_rate : stop early once the training loss slows down (see
+        :func:`dglnn_evaluated_step`; ``stop_rate = -inf``: run max_iter passes)
     records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
         rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve); the
         curves (max_iter + 1,) hold the losses of every evaluated iteration
@@ -298,7 +304,7 @@ def dglnn_solve(
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
         if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
                                     fstate, records, group_ptr, group_idx, algorithm, gamma, eta,
-                                    switch_rule, max_iter, record_every):  # fmt: skip
+                                    switch_rule, max_iter, record_every, min_iter, stop_rate):  # fmt: skip
             break
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
