@@ -11,7 +11,7 @@ kernels for your own Numba code live in :mod:`fastgs.kernels`.
 from .estimators import DGLNNRegressor, DGLNNRegressorCV, DLNNRegressor
 from .groups import Groups, make_groups
 from .path import dglnn_cv_path, dglnn_path, dlnn_path
-from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, Status
+from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleWarning, Status
 
 __version__ = "0.1.0"
 
@@ -29,5 +29,6 @@ __all__ = [
     "DLNNPath",
     "Status",
     "DivergenceWarning",
+    "ScaleWarning",
     "__version__",
 ]

@@ -66,14 +66,26 @@ class Design:
         n, p = self.shape
         if self.kind == "dense":
             return self.arrays.mean(axis=0, dtype=np.float64).astype(self.dtype)
+        cols, values = self._nonzeros()
+        return (np.bincount(cols, weights=values, minlength=p) / n).astype(self.dtype)
+
+    def column_mean_squares(self) -> np.ndarray:
+        """Mean of the squares of each column, (p,) float64 (one pass, no copy of X)."""
+        n, p = self.shape
+        if self.kind == "dense":
+            return np.einsum("ij,ij->j", self.arrays, self.arrays, dtype=np.float64) / n
+        cols, values = self._nonzeros()
+        return np.bincount(cols, weights=values * values, minlength=p) / n
+
+    def _nonzeros(self):
+        """(column index, value as float64) of every stored entry of sparse X."""
         data, indices, indptr = self.arrays[:3]
         nnz = int(indptr[-1])
         if self.kind == "csr":
             cols = indices[:nnz]
         else:
-            cols = np.repeat(np.arange(p), np.diff(indptr))
-        sums = np.bincount(cols, weights=data[:nnz].astype(np.float64), minlength=p)
-        return (sums / n).astype(self.dtype)
+            cols = np.repeat(np.arange(self.shape[1]), np.diff(indptr))
+        return cols, data[:nnz].astype(np.float64)
 
 
 def _type_name(x) -> str:

@@ -8,7 +8,12 @@ import numpy as np
 
 from .kernels import STATUS_NONFINITE, STATUS_OK, STATUS_U_NONPOSITIVE
 
-__all__ = ["Status", "DivergenceWarning", "DGLNNPath", "DLNNPath", "DGLNNCVPath"]
+__all__ = ["Status", "DivergenceWarning", "ScaleWarning", "DGLNNPath", "DLNNPath", "DGLNNCVPath"]
+
+
+class ScaleWarning(UserWarning):
+    """The columns of X are far from standardized: DGLNN's automatic steps and
+    implicit regularization assume columns of root-mean-square about 1."""
 
 
 class DivergenceWarning(RuntimeWarning):

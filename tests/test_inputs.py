@@ -747,3 +747,59 @@ def test_huge_step_cv():
     assert all(issubclass(w.category, DivergenceWarning) for w in caught)
     assert np.all(np.isfinite(m.coef_)) and np.isfinite(m.intercept_)
     assert np.all(np.isfinite(m.cv_curve_))
+
+
+# --------------------------------------------------------------------------
+# badly scaled columns
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("factor", [0.01, 100.0])
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc"])
+def test_badly_scaled_columns_warn(factor, storage):
+    X, y = make_data()
+    Xs = X * factor if storage == "dense" else getattr(sp, f"{storage}_matrix")(X * factor)
+    for fit in (
+        lambda: dglnn_path(Xs, y, 3, max_iter=5),
+        lambda: fastgs.dlnn_path(Xs, y, max_iter=5),
+        lambda: fastgs.dglnn_cv_path(Xs, y, 3, cv=3, max_iter=5, fit_intercept=True),
+        lambda: est(max_iter=5).fit(Xs, y),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fit()
+        scale = [w for w in caught if issubclass(w.category, fastgs.ScaleWarning)]
+        assert len(scale) >= 1, [str(w.message) for w in caught]
+        message = str(scale[0].message)
+        assert "root-mean-square" in message and "StandardScaler" in message
+
+
+def test_sparse_unstandardized_columns_warn_and_scaled_do_not():
+    # scipy.sparse.random columns: ~10 nonzeros in 10000 rows, RMS ~0.02
+    rng = np.random.default_rng(0)
+    X = sp.random(2000, 400, density=0.005, format="csr", random_state=rng)
+    y = rng.standard_normal(2000)
+    with pytest.warns(fastgs.ScaleWarning, match=r"median root-mean-square of 0\.0"):
+        dglnn_path(X, y, 4, max_iter=3)
+    from sklearn.preprocessing import StandardScaler
+
+    Xs = StandardScaler(with_mean=False).fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fastgs.ScaleWarning)
+        dglnn_path(Xs, y, 4, max_iter=3)
+        dglnn_path(Xs, y, 4, max_iter=3, fit_intercept=True)
+
+
+def test_centered_scale_is_what_counts():
+    # a large constant offset is removed by the intercept: no warning then
+    X, y = make_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fastgs.ScaleWarning)
+        dglnn_path(X + 50.0, y, 3, max_iter=3, fit_intercept=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = dglnn_path(X + 50.0, y, 3, max_iter=3, fit_intercept=False)
+    categories = {w.category for w in caught}
+    assert fastgs.ScaleWarning in categories
+    # ... and indeed: the unit direction step is far too large for this curvature
+    assert DivergenceWarning in categories and not path.status.ok
