@@ -10,12 +10,14 @@ import argparse
 import csv
 import json
 import os
-import re
 import sys
 import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
+
+from .io import load_data, load_group_labels
 
 __all__ = ["main"]
 
@@ -56,6 +58,10 @@ group file (--groups FILE): one integer label per feature, in feature order, sep
   Lines starting with # are ignored. Without --groups or --group-size every feature is its
   own group.
 
+The columns are divided by their standard deviations for the fit (DGLNN assumes standardized
+columns; sparse X stays sparse), unless --no-standardize; coefficients are reported for the
+original columns, group norms (and so the selection) on the standardized ones.
+
 writes to --out: coef.csv (feature, group, coefficient), groups.csv (every group with its norm,
 selected ones first), summary.json (the stopping iteration, intercept, selected groups, ...)
 and cv_curve.png (the validation or cross-validation curve; needs matplotlib).
@@ -65,7 +71,6 @@ examples:
   fastgs fit X.npz --y y.npy --groups groups.txt --out fit1
 """
 
-SVMLIGHT_SUFFIXES = (".svm", ".svmlight", ".libsvm")
 
 
 class UsageError(ValueError):
@@ -230,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--no-intercept", action="store_true", help="fit without an intercept")
     fit.add_argument(
+        "--no-standardize",
+        action="store_true",
+        help="fit the columns as they are; by default each column is divided by its "
+        "standard deviation for the fit (DGLNN assumes standardized columns) and the "
+        "coefficients are reported for the original columns",
+    )
+    fit.add_argument(
         "--threshold",
         type=_nonnegative_float,
         default=0.01,
@@ -371,219 +383,14 @@ def _cmd_reproduce(args) -> int:
 
 
 # --------------------------------------------------------------------------
-# fastgs fit: reading data files
-
-
-def _data_format(path: str, fmt) -> str:
-    if fmt:
-        return fmt
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix == ".npz":
-        return "npz"
-    if suffix == ".csv":
-        return "csv"
-    if suffix in SVMLIGHT_SUFFIXES:
-        return "svmlight"
-    raise UsageError(
-        f"unknown data format of {path!r} (extension {suffix or 'none'!r}); use .npz, .csv, "
-        ".svm/.svmlight/.libsvm or give --format"
-    )
-
-
-def _require_file(path: str, what: str) -> None:
-    if not os.path.exists(path):
-        raise UsageError(f"{what} not found: {path}")
-    if os.path.isdir(path):
-        raise UsageError(f"{what} is a directory, not a file: {path}")
-
-
-def _read_numbers_text(path: str, what: str) -> np.ndarray:
-    """Numbers separated by newlines, commas or whitespace ('#' lines ignored)."""
-    with open(path) as f:
-        text = "\n".join(line for line in f if not line.lstrip().startswith("#"))
-    tokens = [t for t in re.split(r"[\s,;]+", text) if t]
-    if not tokens:
-        raise UsageError(f"{what} {path} is empty")
-    try:
-        return np.array([float(t) for t in tokens])
-    except ValueError:
-        bad = next(t for t in tokens if not _is_float(t))
-        raise UsageError(f"{what} {path}: {bad!r} is not a number") from None
-
-
-def _is_float(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
-
-
-def _load_targets(path: str) -> np.ndarray:
-    _require_file(path, "--y file")
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix == ".npy":
-        y = np.load(path, allow_pickle=False)
-    elif suffix == ".npz":
-        with np.load(path, allow_pickle=False) as arrays:
-            if "y" not in arrays.files:
-                raise UsageError(
-                    f"--y file {path} has no array 'y' (found: {', '.join(arrays.files)})"
-                )
-            y = arrays["y"]
-    else:
-        y = _read_numbers_text(path, "--y file")
-    y = np.asarray(y)
-    if y.ndim == 2 and 1 in y.shape:
-        y = y.ravel()
-    if y.ndim != 1:
-        raise UsageError(
-            f"--y file {path}: expected one target per row, got an array of shape {y.shape}"
-        )
-    return y
-
-
-def _load_npz(path: str, y_file):
-    import scipy.sparse as sp
-
-    try:
-        arrays = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"could not read {path} as .npz: {exc}") from None
-    with arrays:
-        keys = set(arrays.files)
-        if {"format", "shape", "data"} <= keys:  # written by scipy.sparse.save_npz
-            X = sp.load_npz(path).tocsr()
-            y = None
-        elif "X" in keys:
-            X = arrays["X"]
-            y = arrays["y"] if "y" in keys else None
-        else:
-            raise UsageError(
-                f"{path} holds neither an array 'X' nor a scipy.sparse matrix "
-                f"(found: {', '.join(sorted(keys)) or 'nothing'})"
-            )
-    if y_file:
-        y = _load_targets(y_file)
-    if y is None:
-        raise UsageError(
-            f"{path} has no targets: save an array 'y' next to 'X' (numpy.savez) or give "
-            "--y FILE (required for a sparse X saved with scipy.sparse.save_npz)"
-        )
-    return X, y, None
-
-
-def _load_csv(path: str, target):
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if not header:
-            raise UsageError(f"{path} is empty (expected a header line, then rows of numbers)")
-        rows = [row for row in reader if row]
-    header = [h.strip() for h in header]
-    if len(header) < 2:
-        raise UsageError(
-            f"{path} has {len(header)} column; need at least one feature and the target"
-        )
-    if target is None:
-        t = len(header) - 1
-    elif target in header:
-        t = header.index(target)
-    else:
-        shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
-        raise UsageError(f"--target {target!r} is not a column of {path} (columns: {shown})")
-    if not rows:
-        raise UsageError(f"{path} has a header but no data rows")
-    for i, row in enumerate(rows):
-        if len(row) != len(header):
-            raise UsageError(
-                f"{path} line {i + 2} has {len(row)} fields, the header has {len(header)}"
-            )
-    try:
-        data = np.array(rows, dtype=np.float64)
-    except ValueError:
-        for i, row in enumerate(rows):
-            for j, cell in enumerate(row):
-                if not _is_float(cell):
-                    raise UsageError(
-                        f"{path} line {i + 2}, column {header[j]!r}: {cell!r} is not a number"
-                    ) from None
-        raise
-    y = data[:, t]
-    X = np.delete(data, t, axis=1)
-    names = header[:t] + header[t + 1 :]
-    return X, y, names
-
-
-def _load_svmlight(path: str):
-    from sklearn.datasets import load_svmlight_file
-
-    try:
-        X, y = load_svmlight_file(path)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"could not read {path} as svmlight/libsvm text: {exc}") from None
-    return X.tocsr(), y, None
-
-
-def load_data(path, fmt=None, *, target=None, y_file=None):
-    """Read a data file for ``fastgs fit``: returns ``X, y, feature_names``."""
-    _require_file(path, "data file")
-    fmt = _data_format(path, fmt)
-    if target is not None and fmt != "csv":
-        raise UsageError("--target applies to .csv data only")
-    if y_file is not None and fmt != "npz":
-        raise UsageError(f"--y applies to .npz data only ({fmt} files hold their targets)")
-    if fmt == "npz":
-        X, y, names = _load_npz(path, y_file)
-    elif fmt == "csv":
-        X, y, names = _load_csv(path, target)
-    else:
-        X, y, names = _load_svmlight(path)
-    if X.ndim != 2:
-        raise UsageError(f"X in {path} must be 2-D (samples x features), got shape {X.shape}")
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise UsageError(f"y must be 1-D (one target per sample), got shape {y.shape}")
-    if y.shape[0] != X.shape[0]:
-        raise UsageError(f"shape mismatch: X has {X.shape[0]} rows but y has {y.shape[0]} values")
-    if y.dtype.kind not in "biuf":
-        raise UsageError(f"y must be numeric, got dtype {y.dtype}")
-    if not np.all(np.isfinite(y)):
-        raise UsageError("y contains NaN or infinite values")
-    return X, y, names
-
-
-def load_group_labels(path: str, n_features: int) -> np.ndarray:
-    """Read a group file: one integer label per feature (newline, comma or space separated)."""
-    _require_file(path, "group file")
-    with open(path) as f:
-        text = "\n".join(line for line in f if not line.lstrip().startswith("#"))
-    tokens = [t for t in re.split(r"[\s,;]+", text) if t]
-    if not tokens:
-        raise UsageError(f"group file {path} is empty (expected one integer label per feature)")
-    labels = []
-    for i, token in enumerate(tokens):
-        try:
-            labels.append(int(token))
-        except ValueError:
-            raise UsageError(
-                f"group file {path}: label {i + 1} ({token!r}) is not an integer"
-            ) from None
-    if len(labels) != n_features:
-        raise UsageError(
-            f"group file {path} has {len(labels)} labels but the data has {n_features} features "
-            "(one label per feature)"
-        )
-    return np.array(labels, dtype=np.int64)
-
-
-# --------------------------------------------------------------------------
 # fastgs fit
 
 
 def _cmd_fit(args) -> int:
+    from sklearn.preprocessing import StandardScaler
+
     from .estimators import DGLNNRegressor, DGLNNRegressorCV
-    from .results import DivergenceWarning
+    from .results import DivergenceWarning, ScaleWarning
 
     X, y, names = load_data(args.data, args.format, target=args.target, y_file=args.y_file)
     n, p = X.shape
@@ -616,20 +423,31 @@ def _cmd_fit(args) -> int:
             validation_fraction=args.validation_fraction, refit=not args.no_refit, **options
         )
     t0 = time.perf_counter()
+    # scale only (with_mean=False keeps sparse X sparse; the intercept is fit by
+    # implicit centering); zero-variance columns keep scale 1
+    if args.no_standardize:
+        scale, X_fit = np.ones(p), X
+    else:
+        scale = StandardScaler(with_mean=False).fit(X).scale_
+        X_fit = (X @ sp.diags(1.0 / scale)).tocsr() if sp.issparse(X) else X / scale
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DivergenceWarning)
-        model.fit(X, y)
+        warnings.simplefilter("always", ScaleWarning)
+        model.fit(X_fit, y)
     seconds = time.perf_counter() - t0
     for w in caught:
-        if issubclass(w.category, DivergenceWarning):
+        if issubclass(w.category, (DivergenceWarning, ScaleWarning)):
             _note(f"warning: {' '.join(str(w.message).split())}")
 
     out = _make_out_dir(args.out)
     grp = model.groups_
     labels = grp.labels if getattr(grp, "labels", None) is not None else np.arange(grp.n_groups)
-    coef = np.asarray(model.coef_, dtype=np.float64)
+    coef_fit = np.asarray(model.coef_, dtype=np.float64)
+    coef = coef_fit / scale  # for the original columns
     feature_group = grp.feature_group
-    norms = np.array([np.linalg.norm(coef[grp.indices(l)]) for l in range(grp.n_groups)])
+    # group norms on the standardized columns: comparable across groups whatever
+    # the units of the original columns
+    norms = np.array([np.linalg.norm(coef_fit[grp.indices(l)]) for l in range(grp.n_groups)])
     top = norms.max() if norms.size else 0.0
     selected = (norms >= args.threshold * top) & (norms > 0)
     coef_rows = [
@@ -672,6 +490,7 @@ def _cmd_fit(args) -> int:
         "selected_groups": chosen,
         "status": model.status_.message,
         "seconds": seconds,
+        "standardized": not args.no_standardize,
         "params": {k: v for k, v in model.get_params().items() if k != "groups"},
     }
     with open(os.path.join(out, "summary.json"), "w") as f:

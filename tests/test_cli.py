@@ -336,3 +336,34 @@ def test_fit_errors(cli, data, tmp_path, args, fragments):
     d, _ = data
     proc = cli(*args, "--out", tmp_path / "out", cwd=d)
     assert_usage_error(proc, *fragments)
+
+
+def test_fit_standardizes_columns_and_reports_original_units(cli, tmp_path):
+    # the same problem with the columns of the first group in other units
+    X, y, w, _ = make_group_sparse_regression(N, P, group_size=GROUP, n_informative_groups=2,
+                                              coef=3.0, random_state=0)  # fmt: skip
+    units = np.ones(P)
+    units[:GROUP] = 1000.0  # e.g. grams instead of kilograms
+    results = {}
+    for name, Xu in (("plain", X), ("units", X * units)):
+        np.savez(tmp_path / f"{name}.npz", X=Xu, y=y)
+        proc = cli("fit", tmp_path / f"{name}.npz", "--group-size", GROUP, "--cv", 3,
+                   "--out", tmp_path / name)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        with open(tmp_path / name / "coef.csv") as f:
+            results[name] = np.array([float(r["coef"]) for r in csv.DictReader(f)])
+    # standardization makes the fit unit-free: coefficients follow the units
+    np.testing.assert_allclose(results["units"] * units, results["plain"], rtol=1e-6, atol=1e-9)
+    assert np.sum((results["plain"] - w) ** 2) < 0.5
+
+
+def test_fit_no_standardize_reports_the_scale_warning(cli, tmp_path):
+    X, y, _, _ = make_group_sparse_regression(N, P, group_size=GROUP, n_informative_groups=2,
+                                              coef=3.0, random_state=0)  # fmt: skip
+    np.savez(tmp_path / "small.npz", X=X * 0.01, y=y)
+    proc = cli("fit", tmp_path / "small.npz", "--group-size", GROUP, "--no-standardize",
+               "--max-iter", 20, "--out", tmp_path / "out")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "root-mean-square" in proc.stderr and "Traceback" not in proc.stderr
+    with open(tmp_path / "out" / "summary.json") as f:
+        assert json.load(f)["standardized"] is False
