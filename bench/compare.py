@@ -143,13 +143,15 @@ def make_case_c(seed, quick):
     # positions in O(k) memory; RandomState would permute all n * p of them
     X = sp.random(n, p, density=density, format="csc", random_state=rng,
                   data_rvs=rng.standard_normal)  # fmt: skip
-    # columns scaled to unit root-mean-square, as every method here expects (raw,
-    # their RMS is ~0.03: DGLNN then stalls or diverges and says so with a
-    # fastgs.ScaleWarning; see the README); sparse stays sparse
-    rms = np.sqrt(np.asarray(X.multiply(X).mean(axis=0)).ravel())
-    X = (X @ sp.diags(1.0 / np.where(rms > 0, rms, 1.0))).tocsc()
     w = random_group_sparse_w(p, 10, 10, rng)
-    return Data(X, X @ w + 0.5 * rng.standard_normal(n), w, 10, seed)
+    y = X @ w + 0.5 * rng.standard_normal(n)
+    # every method fits the columns scaled to unit root-mean-square, as a user
+    # would prepare them (raw, their RMS is ~0.03: DGLNN then stalls or diverges
+    # and says so with a fastgs.ScaleWarning; see the README); in the scaled
+    # coordinates the true coefficients are rms * w (errors are in those units)
+    rms = np.sqrt(np.asarray(X.multiply(X).mean(axis=0)).ravel())
+    scale = np.where(rms > 0, rms, 1.0)
+    return Data((X @ sp.diags(1.0 / scale)).tocsc(), y, w * scale, 10, seed)
 
 
 CASES = {

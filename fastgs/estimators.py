@@ -221,7 +221,9 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         Share of the training data held out when no ``X_val`` is given.
     refit : bool, default True
         After choosing the iteration on a held-out split, refit on all the
-        training data for that many iterations.
+        training data for that many passes over X, or a few more until the
+        refit's training loss slows down as the split path's had (see
+        ``_refit_path``).
     fit_intercept : bool, default True
     random_state : int, RandomState or None, for the validation split
     n_jobs : int or None, Numba threads for the sweeps over X (None: 1,
