@@ -8,7 +8,6 @@ Main entry points: :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
 kernels for your own Numba code live in :mod:`fastgs.kernels`.
 """
 
-from .estimators import DGLNNRegressor, DGLNNRegressorCV, DLNNRegressor
 from .groups import Groups, make_groups
 from .path import dglnn_cv_path, dglnn_path, dlnn_path
 from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleWarning, Status
@@ -32,3 +31,19 @@ __all__ = [
     "ScaleWarning",
     "__version__",
 ]
+
+# the estimators import scikit-learn (about 0.6 s): loaded on first use, so that
+# `import fastgs` for the path functions and kernels stays fast
+_ESTIMATORS = ("DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor")
+
+
+def __getattr__(name):
+    if name in _ESTIMATORS:
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'fastgs' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_ESTIMATORS))

@@ -502,13 +502,15 @@ def test_kernels_callable_from_user_njit():
 
 @pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked"])
 @pytest.mark.parametrize("n", [3, 13, 40])
-def test_residual_gradient_folds_matches_reference(storage, n):
+# the dense sweep takes models three, then two, then one at a time
+@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7])
+def test_residual_gradient_folds_matches_reference(storage, n, K):
     import scipy.sparse as sp
 
     from fastgs import kernels as K_
 
     rng = np.random.default_rng(n)
-    p, K = 2100, 3  # p > one column chunk of the dense sweep
+    p = 2100  # > one column chunk of the dense sweep
     X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3)
     y = rng.standard_normal(n)
     fold = (np.arange(n) % K).astype(np.int64)
