@@ -103,15 +103,22 @@ def support_ok(coef, w, groups):
     return bool(np.array_equal(norms >= 1e-4 * norms.max(), true))
 
 
+def schedule_kwargs(schedule, algorithm, tau):
+    """The options of one side of the comparison: "paper" as published, "fast"
+    with the algorithm (and switch tolerance) under study."""
+    kw = dict(schedule=schedule)
+    if schedule == "fast":
+        kw["algorithm"] = algorithm
+        if tau is not None:
+            kw["tau"] = tau
+    return kw
+
+
 def run(setting, seed, algorithm, tau=None):
     X, y, Xv, yv, w, g = make(setting, seed)
     out = {}
     for sch in ("paper", "fast"):
-        kw = dict(schedule=sch)
-        if sch == "fast":
-            kw["algorithm"] = algorithm
-            if tau is not None:
-                kw["tau"] = tau
+        kw = schedule_kwargs(sch, algorithm, tau)
         t = time.perf_counter()
         path = fastgs.dglnn_path(X, y, g, X_val=Xv, y_val=yv, record_every=10**9, **kw)
         secs = time.perf_counter() - t
@@ -128,11 +135,7 @@ def run_cv(setting, seed, algorithm, tau=None):
     X, y, _, _, w, g = make(setting, seed)
     out = {}
     for sch in ("paper", "fast"):
-        kw = dict(schedule=sch)
-        if sch == "fast":
-            kw["algorithm"] = algorithm
-            if tau is not None:
-                kw["tau"] = tau
+        kw = schedule_kwargs(sch, algorithm, tau)
         t = time.perf_counter()
         m = fastgs.DGLNNRegressorCV(groups=g, cv=5, fit_intercept=False, random_state=seed, **kw)
         m.fit(X, y)

@@ -61,6 +61,18 @@ def _passes(path, iteration):
     return int(iteration) - getattr(path, "t0", 0)
 
 
+def _validated_training_data(estimator, X, y):
+    """(X, y) checked by scikit-learn's ``validate_data`` (sets ``n_features_in_``):
+    float64 or float32 X (sparse kept sparse, as CSR or CSC), y in X's dtype."""
+    _reject_strings(X, "X")
+    X = _sparse_to_csr(X)
+    X, y = validate_data(
+        estimator, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
+        y_numeric=True, multi_output=False,
+    )  # fmt: skip
+    return X, y.astype(X.dtype, copy=False)
+
+
 def _sparse_to_csr(X):
     """COO/DOK/LIL/BSR/DIA -> CSR once (the one canonicalizing copy); CSR/CSC kept."""
     if sp.issparse(X) and X.format not in ("csr", "csc"):
@@ -151,13 +163,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
 
     def _check_fit_input(self, X, y, X_val, y_val):
         """Validated, canonical (X, y, X_val, y_val); sets n_features_in_."""
-        _reject_strings(X, "X")
-        X = _sparse_to_csr(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
-            y_numeric=True, multi_output=False,
-        )  # fmt: skip
-        y = y.astype(X.dtype, copy=False)
+        X, y = _validated_training_data(self, X, y)
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together (or neither).")
         if X_val is not None and self.early_stopping:
@@ -492,13 +498,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
         self._validate_params()
         if self.n_jobs == 0:
             raise ValueError("n_jobs must be a positive integer, -1 or None; got 0.")
-        _reject_strings(X, "X")
-        X = _sparse_to_csr(X)
-        X, y = validate_data(
-            self, X, y, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32],
-            y_numeric=True, multi_output=False,
-        )  # fmt: skip
-        y = y.astype(X.dtype, copy=False)
+        X, y = _validated_training_data(self, X, y)
         self._prepare(X)
         folds = self._fold_labels(X, y, groups)
         with warnings.catch_warnings():
