@@ -183,8 +183,23 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         return X_tr, y_tr, X_va, y_va
 
     def _refit_path(self, X, y, split_path, passes):
-        """The refit on all the data: as many passes over X as the split path needed."""
-        return self._path(X, y, max(passes, 1), None, None)
+        """The refit on all the data, ``passes >= 1`` passes or a few more.
+
+        With more rows the path runs on a slightly different clock, and the
+        chosen iterate often lies just past the sharp drop of the training
+        loss where the signal groups enter: stopped after the same number of
+        passes, the refit can still be in that drop (errors 10-1000x the
+        split's in about 1 in 10 seeds of the paper's settings).  So it runs
+        on, to at most ``2 passes + 1``, until its training loss falls no
+        faster (relative to its value) than the split path's did in the pass
+        that reached the chosen iterate.  A refit that is ahead stops at
+        ``passes``, as before.
+        """
+        if passes == 0:
+            return self._path(X, y, 1, None, None)
+        curve = split_path.train_curve
+        rate = float((curve[passes - 1] - curve[passes]) / abs(curve[passes]))
+        return self._path(X, y, 2 * passes + 1, None, None, stop=(passes, rate))
 
     def _finish(self, path, final, best_iter, split_path=None):
         """Store the fitted attributes from ``final = (coef, intercept, u, n_iter)``."""
@@ -308,25 +323,6 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     def _prepare(self, X):
         self.groups_ = make_groups(self.groups, X.shape[1])
 
-    def _refit_path(self, X, y, split_path, passes):
-        """The refit on all the data, ``passes >= 1`` passes or a few more.
-
-        With more rows the path runs on a slightly different clock, and the
-        chosen iterate often lies just past the sharp drop of the training
-        loss where the signal groups enter: stopped after the same number of
-        passes, the refit can still be in that drop (errors 10-1000x the
-        split's in about 1 in 10 seeds of the paper's settings).  So it runs
-        on, to at most ``2 passes + 1``, until its training loss falls no
-        faster (relative to its value) than the split path's did in the pass
-        that reached the chosen iterate.  A refit that is ahead stops at
-        ``passes``, as before.
-        """
-        if passes == 0:
-            return self._path(X, y, 1, None, None)
-        curve = split_path.train_curve
-        rate = float((curve[passes - 1] - curve[passes]) / abs(curve[passes]))
-        return self._path(X, y, 2 * passes + 1, None, None, stop=(passes, rate))
-
     def _path(self, X, y, max_iter, X_val, y_val, stop=None):
         # record only the start and the end: the solver tracks the best iterate
         # and the loss curves itself, so memory stays O(p), not O(max_iter * p)
@@ -388,14 +384,14 @@ class DLNNRegressor(_EarlyStoppedRegressor):
     def _prepare(self, X):
         pass
 
-    def _path(self, X, y, max_iter, X_val, y_val):
+    def _path(self, X, y, max_iter, X_val, y_val, stop=None):
         record_every = _ENDS_ONLY  # see DGLNNRegressor._path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             path = dlnn_path(
                 X, y, depth=self.depth, alpha=self.alpha, step=self.step, max_iter=max_iter,
                 record_every=record_every, X_val=X_val, y_val=y_val,
-                fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
+                fit_intercept=self.fit_intercept, n_jobs=self.n_jobs, _stop=stop,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
         return path

@@ -429,8 +429,7 @@ class _DGLNNRun:
     """
 
     def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v, stop=None):
-        # (min_iter, stop_rate) of the solver's stop on a slowing training loss
-        self.stop = (opts.max_iter + 1, -np.inf) if stop is None else (int(stop[0]), float(stop[1]))
+        self.stop = _stop_rule(stop, opts.max_iter)
         k = _record_slots(opts.max_iter, opts.record_every)
         self.slots = k
         self.records = (
@@ -500,6 +499,12 @@ class _DGLNNRun:
         )
 
 
+def _stop_rule(stop, max_iter: int):
+    """(min_iter, stop_rate) of the solvers' stop on a slowing training loss; off
+    (run max_iter passes) for ``stop=None``."""
+    return (max_iter + 1, -np.inf) if stop is None else (int(stop[0]), float(stop[1]))
+
+
 def _initial_uv(u0, v0, alpha, grp: Groups, g0, norms, algorithm, dtype):
     L, p = grp.n_groups, grp.n_features
     if u0 is None:
@@ -544,6 +549,7 @@ def dlnn_path(
     y_val=None,
     fit_intercept=False,
     n_jobs=None,
+    _stop=None,
 ) -> DLNNPath:
     """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
 
@@ -558,6 +564,7 @@ def dlnn_path(
         for depth N (the same effective step on w near the solution).
         Note that for N > 2 growth from a tiny ``alpha`` is very slow; use a
         larger ``alpha`` (e.g. 1e-2).
+    _stop : private, as in :func:`dglnn_path`
     Other parameters and the result as in :func:`dglnn_path`.
     """
     depth = check_scalar(depth, "depth", low=2, low_inclusive=True, integer=True)
@@ -588,14 +595,15 @@ def dlnn_path(
         n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
             dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
-            rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
+            *_stop_rule(_stop, max_iter), rec_iter, rec_w, rec_train, rec_val, best_w, train_curve,
+            val_curve,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
     status = _status(code, status_iter, last_iter, gamma)
     _warn_if_diverged(status, "dlnn_path")
     has_best = prob.has_val and best_iter >= 0
-    evaluated = (status_iter + 1) if code != STATUS_OK else max_iter + 1
+    evaluated = (status_iter + 1) if code != STATUS_OK else last_iter + 1
     return DLNNPath(
         iterations=rec_iter[:n_rec].copy(),
         coefs=coefs.copy() if n_rec < k // 2 else coefs,

@@ -391,14 +391,16 @@ def _switch_criterion(u_old, u_new, tau, active_only):
 @jit
 def dlnn_solve(
     design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center,
-    max_iter, record_every, rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
+    max_iter, record_every, min_iter, stop_rate,
+    rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
 ):  # fmt: skip
     """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
 
     ``a <- a + gamma N a^(N-1) g``, ``b <- b - gamma N b^(N-1) g`` with
     ``g = X^T r / n`` (for N = 2: ``a <- a (1 + 2 gamma g)``), a and b (p,)
-    in/out, started at ``alpha``.  Same records, status and validation
-    handling as :func:`dglnn_solve`.
+    in/out, started at ``alpha``.  Same records, status, validation handling
+    and early stop on a slowing training loss (``min_iter``, ``stop_rate``) as
+    :func:`dglnn_solve`.
 
     Returns
     -------
@@ -449,10 +451,11 @@ def dlnn_solve(
             best_w[:] = w
         train_curve[t] = loss
         val_curve[t] = val
-        recorded = t % record_every == 0 or t == max_iter
+        last = t == max_iter or (t >= min_iter and prev_loss - loss <= stop_rate * abs(loss))
+        recorded = t % record_every == 0 or last
         if recorded:
             k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
-        if t == max_iter:
+        if last:
             break
         ok = True
         for j in range(p):

@@ -307,3 +307,28 @@ def test_worker_killed_with_unrecoverable_blocks_raises(client, monkeypatch):
         with pytest.raises(fdask.WorkerLostError, match="iteration 10"):
             fdask.dglnn_path(Xd, y, GROUP, client=client, alpha=ALPHA, max_iter=50)
     client.wait_for_workers(2, timeout=60)
+
+
+def test_reproduce_runs_on_the_cluster(client, tmp_path):
+    """``fastgs reproduce ... --scheduler ADDRESS`` runs the seeds as tasks on the
+    cluster and gives the same rows as the sequential run."""
+    import json
+
+    from distributed import get_task_stream
+
+    from fastgs import experiments
+    from fastgs.cli import main
+
+    with get_task_stream(client) as stream:
+        code = main(["reproduce", "fig4", "--seeds", "2", "--quiet", "--out", str(tmp_path),
+                     "--scheduler", client.scheduler.address])  # fmt: skip
+    assert code == 0
+    workers = {task["worker"] for task in stream.data}
+    assert len(stream.data) >= 2 and workers  # the two runs were tasks on the workers
+    with open(tmp_path / "fig4.json") as f:
+        remote = json.load(f)["rows"]
+    local = experiments.reproduce("fig4", 2).rows
+    assert [r["seed"] for r in remote] == [r["seed"] for r in local]
+    for a, b in zip(local, remote, strict=True):
+        assert a["dglnn_val"] == pytest.approx(b["dglnn_val"], rel=1e-12)
+        assert a["dlnn_val"] == pytest.approx(b["dlnn_val"], rel=1e-12)

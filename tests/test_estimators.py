@@ -209,8 +209,15 @@ def test_validation_split_and_refit_dlnn(fit_intercept):
     best = int(np.argmin(split.val_loss))
     assert 0 < best < DLNN_MAX_ITER
     assert m.best_iter_ == best
-    full = dlnn_path(X, y, **{**kw, "max_iter": best})
-    close(m.coef_, full.coefs[-1])
+    # the refit rule of DGLNNRegressor (see test_validation_split_and_refit)
+    full = dlnn_path(X, y, **{**kw, "max_iter": 2 * best + 1})
+    Ls, Lf = split.train_curve, full.train_curve
+    rate = (Ls[best - 1] - Ls[best]) / abs(Ls[best])
+    t = best
+    while t < 2 * best + 1 and (Lf[t - 1] - Lf[t]) > rate * abs(Lf[t]):
+        t += 1
+    assert m.n_iter_ == full.iterations[t] == t
+    close(m.coef_, full.coefs[t])
     check_intercept(m, X, y)
 
 
