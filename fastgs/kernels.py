@@ -567,20 +567,163 @@ def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
 
 
 @jit
-def _dots_4rows(x0, x1, x2, x3, w):
-    """Dot products of four equal-length rows with w."""
+def _dots_6rows_3models(X, i, W, k, c0, c1, dots):
+    """dots[r, k + m] += X[i + r, c0:c1] . W[k + m, c0:c1], r < 6, m < 3.
+
+    The slices are taken here, not passed in: measured 1.4x faster (LLVM
+    vectorizes this form better).
+    """
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    wa = W[k, c0:c1]
+    wb = W[k + 1, c0:c1]
+    wc = W[k + 2, c0:c1]
+    zero = wa.dtype.type(0)
+    a0 = zero
+    a1 = zero
+    a2 = zero
+    a3 = zero
+    a4 = zero
+    a5 = zero
+    b0 = zero
+    b1 = zero
+    b2 = zero
+    b3 = zero
+    b4 = zero
+    b5 = zero
+    c0 = zero
+    c1 = zero
+    c2 = zero
+    c3 = zero
+    c4 = zero
+    c5 = zero
+    for j in range(wa.shape[0]):
+        e0 = x0[j]
+        e1 = x1[j]
+        e2 = x2[j]
+        e3 = x3[j]
+        e4 = x4[j]
+        e5 = x5[j]
+        va = wa[j]
+        vb = wb[j]
+        vc = wc[j]
+        a0 += e0 * va
+        a1 += e1 * va
+        a2 += e2 * va
+        a3 += e3 * va
+        a4 += e4 * va
+        a5 += e5 * va
+        b0 += e0 * vb
+        b1 += e1 * vb
+        b2 += e2 * vb
+        b3 += e3 * vb
+        b4 += e4 * vb
+        b5 += e5 * vb
+        c0 += e0 * vc
+        c1 += e1 * vc
+        c2 += e2 * vc
+        c3 += e3 * vc
+        c4 += e4 * vc
+        c5 += e5 * vc
+    dots[0, k] += a0
+    dots[1, k] += a1
+    dots[2, k] += a2
+    dots[3, k] += a3
+    dots[4, k] += a4
+    dots[5, k] += a5
+    dots[0, k + 1] += b0
+    dots[1, k + 1] += b1
+    dots[2, k + 1] += b2
+    dots[3, k + 1] += b3
+    dots[4, k + 1] += b4
+    dots[5, k + 1] += b5
+    dots[0, k + 2] += c0
+    dots[1, k + 2] += c1
+    dots[2, k + 2] += c2
+    dots[3, k + 2] += c3
+    dots[4, k + 2] += c4
+    dots[5, k + 2] += c5
+
+
+@jit
+def _dots_6rows_1model(X, i, W, k, c0, c1, dots):
+    """dots[r, k] += X[i + r, c0:c1] . W[k, c0:c1], r < 6."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    w = W[k, c0:c1]
     zero = w.dtype.type(0)
-    s0 = zero
-    s1 = zero
-    s2 = zero
-    s3 = zero
+    a0 = zero
+    a1 = zero
+    a2 = zero
+    a3 = zero
+    a4 = zero
+    a5 = zero
     for j in range(w.shape[0]):
-        wj = w[j]
-        s0 += x0[j] * wj
-        s1 += x1[j] * wj
-        s2 += x2[j] * wj
-        s3 += x3[j] * wj
-    return s0, s1, s2, s3
+        v = w[j]
+        a0 += x0[j] * v
+        a1 += x1[j] * v
+        a2 += x2[j] * v
+        a3 += x3[j] * v
+        a4 += x4[j] * v
+        a5 += x5[j] * v
+    dots[0, k] += a0
+    dots[1, k] += a1
+    dots[2, k] += a2
+    dots[3, k] += a3
+    dots[4, k] += a4
+    dots[5, k] += a5
+
+
+@jit
+def _grad_6rows_3models(X, i, G, rk, k, c0, c1):
+    """G[k + m, c0:c1] += sum_r rk[r, k + m] X[i + r, c0:c1], r < 6, m < 3."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    ga = G[k, c0:c1]
+    gb = G[k + 1, c0:c1]
+    gc = G[k + 2, c0:c1]
+    ra0, ra1, ra2, ra3, ra4, ra5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
+    m = k + 1
+    rb0, rb1, rb2, rb3, rb4, rb5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
+    m = k + 2
+    rc0, rc1, rc2, rc3, rc4, rc5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
+    for j in range(ga.shape[0]):
+        e0 = x0[j]
+        e1 = x1[j]
+        e2 = x2[j]
+        e3 = x3[j]
+        e4 = x4[j]
+        e5 = x5[j]
+        ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3 + ra4 * e4 + ra5 * e5
+        gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3 + rb4 * e4 + rb5 * e5
+        gc[j] += rc0 * e0 + rc1 * e1 + rc2 * e2 + rc3 * e3 + rc4 * e4 + rc5 * e5
+
+
+@jit
+def _grad_6rows_1model(X, i, G, rk, k, c0, c1):
+    """G[k, c0:c1] += sum_r rk[r, k] X[i + r, c0:c1], r < 6."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    g = G[k, c0:c1]
+    r0, r1, r2, r3, r4, r5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
+    for j in range(g.shape[0]):
+        g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j] + r4 * x4[j] + r5 * x5[j]
 
 
 @jit
@@ -596,9 +739,11 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
     - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
 
     X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
-    Rows are taken four at a time and columns in chunks that stay in L1, and
-    models two at a time, so that X streams from memory once for all K
-    models and each loaded element of X feeds eight multiply-adds.
+    Rows are taken six at a time and columns in chunks that stay in L1, and
+    models three at a time (then one by one), so that X streams from memory
+    once for all K models and each loaded element of X feeds eighteen
+    multiply-adds (measured 1.3x faster than four rows by two or three
+    models at n x p = 1000 x 10000 and 20000 x 2000, 1.7x at 150 x 300).
     """
     n, p = X.shape
     K = W.shape[0]
@@ -606,173 +751,33 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
     train_sq[:] = 0
     val_sq[:] = 0
     rsum[:] = 0
-    dots = np.zeros((4, K), dtype=X.dtype)
-    rk = np.empty((4, K), dtype=X.dtype)
+    dots = np.zeros((6, K), dtype=X.dtype)
+    rk = np.empty((6, K), dtype=X.dtype)
     i = 0
-    while i + 4 <= n:
+    while i + 6 <= n:
         dots[:, :] = 0
         for c0 in range(0, p, _COL_CHUNK):
+            # column slices: a known trip count lets LLVM vectorize (measured 5x)
             c1 = min(c0 + _COL_CHUNK, p)
-            # slices: a known trip count lets LLVM vectorize (measured 5x)
-            x0 = X[i, c0:c1]
-            x1 = X[i + 1, c0:c1]
-            x2 = X[i + 2, c0:c1]
-            x3 = X[i + 3, c0:c1]
             k = 0
             while k + 3 <= K:
-                wa = W[k, c0:c1]
-                wb = W[k + 1, c0:c1]
-                wc = W[k + 2, c0:c1]
-                zero = X.dtype.type(0)
-                a0 = zero
-                a1 = zero
-                a2 = zero
-                a3 = zero
-                b0 = zero
-                b1 = zero
-                b2 = zero
-                b3 = zero
-                d0 = zero
-                d1 = zero
-                d2 = zero
-                d3 = zero
-                for j in range(wa.shape[0]):
-                    e0 = x0[j]
-                    e1 = x1[j]
-                    e2 = x2[j]
-                    e3 = x3[j]
-                    wja = wa[j]
-                    wjb = wb[j]
-                    wjc = wc[j]
-                    a0 += e0 * wja
-                    a1 += e1 * wja
-                    a2 += e2 * wja
-                    a3 += e3 * wja
-                    b0 += e0 * wjb
-                    b1 += e1 * wjb
-                    b2 += e2 * wjb
-                    b3 += e3 * wjb
-                    d0 += e0 * wjc
-                    d1 += e1 * wjc
-                    d2 += e2 * wjc
-                    d3 += e3 * wjc
-                dots[0, k] += a0
-                dots[1, k] += a1
-                dots[2, k] += a2
-                dots[3, k] += a3
-                dots[0, k + 1] += b0
-                dots[1, k + 1] += b1
-                dots[2, k + 1] += b2
-                dots[3, k + 1] += b3
-                dots[0, k + 2] += d0
-                dots[1, k + 2] += d1
-                dots[2, k + 2] += d2
-                dots[3, k + 2] += d3
+                _dots_6rows_3models(X, i, W, k, c0, c1, dots)
                 k += 3
-            while k + 2 <= K:
-                wa = W[k, c0:c1]
-                wb = W[k + 1, c0:c1]
-                zero = X.dtype.type(0)
-                a0 = zero
-                a1 = zero
-                a2 = zero
-                a3 = zero
-                b0 = zero
-                b1 = zero
-                b2 = zero
-                b3 = zero
-                for j in range(wa.shape[0]):
-                    e0 = x0[j]
-                    e1 = x1[j]
-                    e2 = x2[j]
-                    e3 = x3[j]
-                    wja = wa[j]
-                    wjb = wb[j]
-                    a0 += e0 * wja
-                    a1 += e1 * wja
-                    a2 += e2 * wja
-                    a3 += e3 * wja
-                    b0 += e0 * wjb
-                    b1 += e1 * wjb
-                    b2 += e2 * wjb
-                    b3 += e3 * wjb
-                dots[0, k] += a0
-                dots[1, k] += a1
-                dots[2, k] += a2
-                dots[3, k] += a3
-                dots[0, k + 1] += b0
-                dots[1, k + 1] += b1
-                dots[2, k + 1] += b2
-                dots[3, k + 1] += b3
-                k += 2
-            if k < K:
-                s0, s1, s2, s3 = _dots_4rows(x0, x1, x2, x3, W[k, c0:c1])
-                dots[0, k] += s0
-                dots[1, k] += s1
-                dots[2, k] += s2
-                dots[3, k] += s3
-        for b in range(4):
+            while k < K:
+                _dots_6rows_1model(X, i, W, k, c0, c1, dots)
+                k += 1
+        for b in range(6):
             _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
-            x0 = X[i, c0:c1]
-            x1 = X[i + 1, c0:c1]
-            x2 = X[i + 2, c0:c1]
-            x3 = X[i + 3, c0:c1]
             k = 0
             while k + 3 <= K:
-                ga = G[k, c0:c1]
-                gb = G[k + 1, c0:c1]
-                gc = G[k + 2, c0:c1]
-                ra0 = rk[0, k]
-                ra1 = rk[1, k]
-                ra2 = rk[2, k]
-                ra3 = rk[3, k]
-                rb0 = rk[0, k + 1]
-                rb1 = rk[1, k + 1]
-                rb2 = rk[2, k + 1]
-                rb3 = rk[3, k + 1]
-                rc0 = rk[0, k + 2]
-                rc1 = rk[1, k + 2]
-                rc2 = rk[2, k + 2]
-                rc3 = rk[3, k + 2]
-                for j in range(ga.shape[0]):
-                    e0 = x0[j]
-                    e1 = x1[j]
-                    e2 = x2[j]
-                    e3 = x3[j]
-                    ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3
-                    gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3
-                    gc[j] += rc0 * e0 + rc1 * e1 + rc2 * e2 + rc3 * e3
+                _grad_6rows_3models(X, i, G, rk, k, c0, c1)
                 k += 3
-            while k + 2 <= K:
-                ga = G[k, c0:c1]
-                gb = G[k + 1, c0:c1]
-                ra0 = rk[0, k]
-                ra1 = rk[1, k]
-                ra2 = rk[2, k]
-                ra3 = rk[3, k]
-                rb0 = rk[0, k + 1]
-                rb1 = rk[1, k + 1]
-                rb2 = rk[2, k + 1]
-                rb3 = rk[3, k + 1]
-                for j in range(ga.shape[0]):
-                    e0 = x0[j]
-                    e1 = x1[j]
-                    e2 = x2[j]
-                    e3 = x3[j]
-                    ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3
-                    gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3
-                k += 2
-            if k < K:
-                gk = G[k, c0:c1]
-                r0 = rk[0, k]
-                r1 = rk[1, k]
-                r2 = rk[2, k]
-                r3 = rk[3, k]
-                for j in range(gk.shape[0]):
-                    gk[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
-        i += 4
+            while k < K:
+                _grad_6rows_1model(X, i, G, rk, k, c0, c1)
+                k += 1
+        i += 6
     while i < n:
         xi = X[i]
         for k in range(K):
