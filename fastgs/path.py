@@ -748,7 +748,9 @@ def dglnn_cv_path(
     for k in range(M):
         # work[4], work[5]: the training and validation losses at w = 0
         _check_scale(G0[k], work[4][k] + work[5][k])
-    _warn_if_badly_scaled(design, design.column_means() if center else np.zeros(p), "dglnn_cv_path")
+    # the column means of all rows, from the per-fold sums above (no second pass over X)
+    full_offset = col_all / n if center else np.zeros(p)
+    _warn_if_badly_scaled(design, full_offset, "dglnn_cv_path")
     L = grp.n_groups
     U = np.empty((M, L), dtype=dtype)
     V = np.empty((M, p), dtype=dtype)

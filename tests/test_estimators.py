@@ -66,6 +66,17 @@ def close(a, b, rtol=RTOL):
     assert float(np.max(np.abs(a - b))) <= rtol * scale, float(np.max(np.abs(a - b))) / scale
 
 
+def refit_pass(split_curve, full_curve, best):
+    """The pass where the refit stops: the first t >= best (at most 2 best + 1)
+    where the full path's training loss falls by at most the split path's rate
+    at its chosen pass ``best``."""
+    rate = (split_curve[best - 1] - split_curve[best]) / abs(split_curve[best])
+    t = best
+    while t < 2 * best + 1 and (full_curve[t - 1] - full_curve[t]) > rate * abs(full_curve[t]):
+        t += 1
+    return t
+
+
 def check_intercept(model, X, y):
     """intercept_ is mean(y) - mean(X) @ coef_ on the final fit's data, and predict agrees."""
     Xd = X.toarray() if sp.issparse(X) else X
@@ -158,11 +169,7 @@ def test_validation_split_and_refit(fit_intercept, storage, schedule):
     # fast schedule) for at least as many passes, on until its training loss
     # falls no faster than the split's did in the pass to its best iterate
     full = dglnn_path(X, y, SIZE, **{**kw, "max_iter": 2 * best + 1})
-    Ls, Lf = split.train_curve, full.train_curve
-    rate = (Ls[best - 1] - Ls[best]) / abs(Ls[best])
-    t = best
-    while t < 2 * best + 1 and (Lf[t - 1] - Lf[t]) > rate * abs(Lf[t]):
-        t += 1
+    t = refit_pass(split.train_curve, full.train_curve, best)
     assert m.n_iter_ == full.iterations[t] == full.t0 + t
     close(m.coef_, full.coefs[t])
     close(m.u_, full.u[t])
@@ -211,11 +218,7 @@ def test_validation_split_and_refit_dlnn(fit_intercept):
     assert m.best_iter_ == best
     # the refit rule of DGLNNRegressor (see test_validation_split_and_refit)
     full = dlnn_path(X, y, **{**kw, "max_iter": 2 * best + 1})
-    Ls, Lf = split.train_curve, full.train_curve
-    rate = (Ls[best - 1] - Ls[best]) / abs(Ls[best])
-    t = best
-    while t < 2 * best + 1 and (Lf[t - 1] - Lf[t]) > rate * abs(Lf[t]):
-        t += 1
+    t = refit_pass(split.train_curve, full.train_curve, best)
     assert m.n_iter_ == full.iterations[t] == t
     close(m.coef_, full.coefs[t])
     check_intercept(m, X, y)
