@@ -25,7 +25,7 @@ Kernels that touch X
     workspace), bit-identical for any thread count.
 ``residual_gradient_folds_dense / _csr / _csc`` (and ``_chunked`` versions)
     K models at once for cross-validation: row i validates model ``fold[i]``
-    and trains all the others, in one sweep over X.
+    and trains all the others, in one sweep over X (CSC: two column sweeps).
 ``residual_gradient(design, y, w, r, g[, work])`` and ``residual(design, y, w, r)``
     storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
     3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
