@@ -490,16 +490,15 @@ def test_float32(Est):
     assert np.linalg.norm(m32.coef_ - m64.coef_) <= 0.05 * np.linalg.norm(m64.coef_)
 
 
-def test_threads():
-    X, y = make_data(n=200, p=60)
-    serial = DGLNNRegressor(groups=SIZE, max_iter=MAX_ITER, random_state=0).fit(X, y)
+def _fit_in_two_threads(make_estimator, X, y):
+    """Fit two estimators at once from two Python threads; re-raise any error."""
     results, errors = [None, None], []
     barrier = threading.Barrier(2)
 
     def work(i):
         try:
             barrier.wait()
-            results[i] = DGLNNRegressor(groups=SIZE, max_iter=MAX_ITER, random_state=0).fit(X, y)
+            results[i] = make_estimator().fit(X, y)
         except BaseException as err:  # noqa: BLE001 - reported below
             errors.append(err)
 
@@ -509,6 +508,15 @@ def test_threads():
     for t in threads:
         t.join()
     assert not errors, errors
+    return results
+
+
+def test_threads():
+    X, y = make_data(n=200, p=60)
+    serial = DGLNNRegressor(groups=SIZE, max_iter=MAX_ITER, random_state=0).fit(X, y)
+    results = _fit_in_two_threads(
+        lambda: DGLNNRegressor(groups=SIZE, max_iter=MAX_ITER, random_state=0), X, y
+    )
     for r in results:
         assert r.coef_.tobytes() == serial.coef_.tobytes()
         assert r.intercept_ == serial.intercept_
@@ -548,21 +556,6 @@ def test_threads_with_n_jobs():
     X, y = _big_data()
     kw = dict(groups=4, max_iter=25, early_stopping=False)
     serial = DGLNNRegressor(**kw).fit(X, y)
-    results, errors = [None, None], []
-    barrier = threading.Barrier(2)
-
-    def work(i):
-        try:
-            barrier.wait()
-            results[i] = DGLNNRegressor(n_jobs=-1, **kw).fit(X, y)
-        except BaseException as err:  # noqa: BLE001 - reported below
-            errors.append(err)
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    results = _fit_in_two_threads(lambda: DGLNNRegressor(n_jobs=-1, **kw), X, y)
     for r in results:
         assert r.coef_.tobytes() == serial.coef_.tobytes()
