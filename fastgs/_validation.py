@@ -61,6 +61,26 @@ class Design:
         """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep."""
         return np.empty((self.n_row_chunks(), self.shape[1]), dtype=self.dtype)
 
+    def as_sparse_kind(self, kind: str, index_dtype=None) -> "Design":
+        """This design stored as sparse ``kind`` ("csr" or "csc") with
+        ``index_dtype`` (default: its own, int32 for dense): itself if it
+        already is, else one conversion (a copy of the nonzeros; the caller's
+        matrix is never touched).  The dtype is kept.
+        """
+        if index_dtype is None:
+            index_dtype = np.int32 if self.kind == "dense" else self.arrays[1].dtype
+        index_dtype = np.dtype(index_dtype)
+        if self.kind == kind and self.arrays[1].dtype == index_dtype:
+            return self
+        mat = sp.csr_matrix(self.arrays) if self.kind == "dense" else _to_scipy(self)
+        mat = mat.asformat(kind)
+        data = np.ascontiguousarray(mat.data, dtype=self.dtype)
+        indices = mat.indices.astype(index_dtype)
+        indptr = mat.indptr.astype(index_dtype)
+        n = mat.shape[0]
+        arrays = (data, indices, indptr) if kind == "csr" else (data, indices, indptr, np.int64(n))
+        return Design(kind, arrays, mat.shape, self.dtype)
+
     def column_means(self) -> np.ndarray:
         """Mean of each column, (p,) in the design's dtype (sums in float64)."""
         n, p = self.shape
@@ -280,15 +300,7 @@ def match_design(X_val, design: Design, name: str = "X_val") -> Design:
     if design.kind == "dense":
         mat = _to_scipy(val).toarray()
         return Design("dense", np.ascontiguousarray(mat, dtype=design.dtype), mat.shape, design.dtype)
-    mat = _to_scipy(val) if val.kind != "dense" else sp.csr_matrix(val.arrays)
-    mat = mat.asformat(design.kind)
-    idx_dtype = design.arrays[1].dtype
-    data = np.ascontiguousarray(mat.data, dtype=design.dtype)
-    indices = mat.indices.astype(idx_dtype)
-    indptr = mat.indptr.astype(idx_dtype)
-    n = mat.shape[0]
-    arrays = (data, indices, indptr) if design.kind == "csr" else (data, indices, indptr, np.int64(n))
-    return Design(design.kind, arrays, mat.shape, design.dtype)
+    return val.as_sparse_kind(design.kind, design.arrays[1].dtype)
 
 
 def _to_scipy(design: Design):

@@ -371,6 +371,41 @@ def test_storages_agree(sparse_problem, storage):
     assert_same_path(P, base)
 
 
+def test_csc_fit_is_the_csr_fit_and_leaves_x_alone(sparse_problem):
+    """A single fit sweeps CSC X as CSR (converted once): the same bits as CSR
+    input, with the caller's CSC matrix unchanged."""
+    X, y, Xv, yv, kw, _ = sparse_problem
+    Xc = sp.csc_matrix(X)
+    Xc.indices = Xc.indices.astype(np.int64)
+    Xc.indptr = Xc.indptr.astype(np.int64)
+    before = (Xc.data.copy(), Xc.indices.copy(), Xc.indptr.copy())
+    P = dglnn_path(Xc, y, SIZE, X_val=sp.csc_matrix(Xv), y_val=yv, **kw)
+    Q = dglnn_path(_csr64(X), y, SIZE, X_val=sp.csr_matrix(Xv), y_val=yv, **kw)
+    np.testing.assert_array_equal(P.coefs, Q.coefs)
+    np.testing.assert_array_equal(P.train_loss, Q.train_loss)
+    np.testing.assert_array_equal(P.val_loss, Q.val_loss)
+    assert Xc.format == "csc"
+    for a, b in zip((Xc.data, Xc.indices, Xc.indptr), before):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+
+
+@pytest.mark.parametrize("source", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("kind", ["csr", "csc"])
+def test_design_as_sparse_kind(source, kind):
+    from fastgs._validation import _to_scipy, check_design
+
+    rng = np.random.default_rng(3)
+    A = sp.random(7, 5, density=0.4, format="csr", random_state=rng, dtype=np.float32).toarray()
+    X = {"dense": A, "csr": sp.csr_matrix(A), "csc": sp.csc_matrix(A)}[source]
+    design = check_design(X, "X")
+    out = design.as_sparse_kind(kind, np.int64)
+    assert out.kind == kind and out.dtype == np.float32 and out.shape == (7, 5)
+    assert out.arrays[1].dtype == np.int64 and out.arrays[2].dtype == np.int64
+    np.testing.assert_array_equal(_to_scipy(out).toarray(), A)
+    assert out.as_sparse_kind(kind) is out  # already in that storage: no copy
+
+
 @pytest.mark.parametrize("train, val", [("dense", "csr"), ("csr", "dense"), ("csc", "csr"),
                                         ("csr_int64", "csr")])  # fmt: skip
 def test_validation_storage_may_differ(sparse_problem, train, val):
@@ -844,6 +879,26 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
     single = dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
     np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
+
+
+def test_cv_sweep_storage_goes_by_shape_not_input(monkeypatch):
+    """CSR and CSC input give the same bits through either sparse CV sweep,
+    and the sweep's storage follows the models' weight bytes."""
+    from fastgs.path import CV_CSR_MAX_BYTES, _cv_sweep_storage
+
+    p_edge = CV_CSR_MAX_BYTES // (2 * 6 * 8)
+    assert _cv_sweep_storage(6, p_edge, np.float64) == "csr"
+    assert _cv_sweep_storage(6, p_edge + 1, np.float64) == "csc"
+    assert _cv_sweep_storage(6, p_edge + 1, np.float32) == "csr"
+    rng = np.random.default_rng(5)
+    X = sp.random(80, 30, density=0.3, format="csr", random_state=5)
+    y = np.asarray(X[:, :6] @ np.ones(6)).ravel() + 0.1 * rng.standard_normal(80)
+    for limit in (0, 1 << 40):  # 0: CSC sweep, else CSR
+        monkeypatch.setattr(fastgs.path, "CV_CSR_MAX_BYTES", limit)
+        a, b = (dglnn_cv_path(M, y, 3, cv=5, random_state=0, max_iter=30, fit_intercept=True)
+                for M in (X, X.tocsc()))  # fmt: skip
+        np.testing.assert_array_equal(a.val_curves, b.val_curves)
+        np.testing.assert_array_equal(a.best_coef, b.best_coef)
 
 
 @pytest.mark.parametrize("fit_intercept", [False, True])
