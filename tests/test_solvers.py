@@ -893,10 +893,20 @@ def test_cv_sweep_storage_goes_by_shape_not_input(monkeypatch):
     rng = np.random.default_rng(5)
     X = sp.random(80, 30, density=0.3, format="csr", random_state=5)
     y = np.asarray(X[:, :6] @ np.ones(6)).ravel() + 0.1 * rng.standard_normal(80)
-    for limit in (0, 1 << 40):  # 0: CSC sweep, else CSR
+    solve = fastgs.path.solvers.dglnn_cv_solve
+    swept = []  # the storage each run's solver was given: a CSR 3-tuple or a CSC 4-tuple
+
+    def spy(design, *args):
+        swept.append("csr" if len(design) == 3 else "csc")
+        return solve(design, *args)
+
+    monkeypatch.setattr(fastgs.path.solvers, "dglnn_cv_solve", spy)
+    for limit, kind in ((0, "csc"), (1 << 40, "csr")):
         monkeypatch.setattr(fastgs.path, "CV_CSR_MAX_BYTES", limit)
+        swept.clear()
         a, b = (dglnn_cv_path(M, y, 3, cv=5, random_state=0, max_iter=30, fit_intercept=True)
                 for M in (X, X.tocsc()))  # fmt: skip
+        assert swept == [kind, kind]
         np.testing.assert_array_equal(a.val_curves, b.val_curves)
         np.testing.assert_array_equal(a.best_coef, b.best_coef)
 
