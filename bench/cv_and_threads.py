@@ -98,7 +98,9 @@ def thread_rows(quick):
                                                        coef=1.0, design="gaussian", random_state=0)  # fmt: skip
         cases = [("dense", X)]
         if not quick:
-            cases.append(("CSR 1e-3", sp.random(n * 5, p * 5, density=1e-3, format="csr", random_state=0)))
+            M = sp.random(n * 5, p * 5, density=1e-3, format="csr", random_state=0)
+            # CSC: a single fit sweeps it as CSR (converted once), so it uses threads too
+            cases += [("CSR 1e-3", M), ("CSC 1e-3", M.tocsc())]
         for name, M in cases:
             yy = y if M is X else np.random.default_rng(0).standard_normal(M.shape[0])
             T = 30
