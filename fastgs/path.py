@@ -699,6 +699,8 @@ def dglnn_cv_path(
     :func:`dglnn_path` would train it (own automatic step sizes, own centering)
     and validated on its own rows at every iteration.  All K models advance
     together: one pass over the rows of X per iteration serves every fold.
+    Sparse X is swept as CSR or CSC by shape (:func:`_cv_sweep_storage`),
+    converted once when it comes in the other storage (a copy of its nonzeros).
 
     Parameters
     ----------
