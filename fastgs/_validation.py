@@ -42,7 +42,8 @@ class Design:
 
         Dense: about 1M entries per chunk (so a thread's share amortizes the
         launch); CSR: about 64K nonzeros per chunk.  At most 64 chunks and
-        64 MB of per-chunk gradient buffers.  CSC is swept serially (1).
+        64 MB of per-chunk gradient buffers.  CSC is swept serially (1); its
+        cross-validation sweep has row chunks per thread (:meth:`fold_workspace`).
         """
         n, p = self.shape
         if self.kind == "csc":
@@ -60,6 +61,55 @@ class Design:
     def workspace(self) -> np.ndarray:
         """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep."""
         return np.empty((self.n_row_chunks(), self.shape[1]), dtype=self.dtype)
+
+    def fold_workspace(self, M: int, n_threads: int = 1):
+        """Scratch of the multi-threaded M-model sweep (cross-validation):
+        ``(work_G, work_s)``.
+
+        Dense and CSR: work_G (chunks, M, p), the row chunks' partial gradients
+        (the row chunks of :meth:`n_row_chunks`, at most 8 and 64 MB: a number
+        that depends only on the data, since the partial sums' order does).
+        CSC: work_G (chunks + 1, p) int64, where column j's stored entries of
+        the rows of chunk c start (see
+        :func:`fastgs.kernels.residual_gradient_folds_csc_chunked`): one chunk
+        per thread (at least 64K stored entries each), as the bits do not
+        depend on the chunks; one chunk (the serial sweep) when a column's row
+        indices are not sorted.  work_s (chunks, 3, M).
+        """
+        n, p = self.shape
+        if self.kind == "csc":
+            data, indices, indptr = self.arrays[:3]
+            nnz = int(indptr[-1])
+            chunks = max(1, min(int(n_threads), nnz >> 16, n))
+            rows = indices[:nnz]
+            if chunks > 1 and not _to_scipy(self).has_sorted_indices:
+                chunks = 1
+            work_G = np.empty((chunks + 1, p), dtype=np.int64)
+            work_G[0] = indptr[:-1]
+            work_G[chunks] = indptr[1:]
+            if chunks > 1:
+                cols = np.repeat(np.arange(p), np.diff(indptr))
+                for c in range(1, chunks):
+                    below = np.bincount(cols[rows < (c * n) // chunks], minlength=p)
+                    work_G[c] = indptr[:-1] + below
+        else:
+            size = self.dtype.itemsize
+            chunks = max(1, min(self.n_row_chunks(), 8, (64 << 20) // (M * p * size)))
+            work_G = np.empty((chunks, M, p), dtype=self.dtype)
+        return work_G, np.empty((chunks, 3, M), dtype=self.dtype)
+
+    def with_sorted_indices(self) -> "Design":
+        """This sparse design with the indices of each row (CSR) or column (CSC)
+        in increasing order: itself if they are, else one copy (the caller's
+        matrix is never touched).  Dtypes are kept."""
+        mat = _to_scipy(self)
+        if mat.has_sorted_indices:
+            return self
+        mat = mat.sorted_indices()
+        data, indices, indptr = self.arrays[:3]
+        arrays = (np.asarray(mat.data, dtype=self.dtype), mat.indices.astype(indices.dtype, copy=False),
+                  mat.indptr.astype(indptr.dtype, copy=False)) + tuple(self.arrays[3:])  # fmt: skip
+        return Design(self.kind, arrays, self.shape, self.dtype)
 
     def as_sparse_kind(self, kind: str, index_dtype=None) -> "Design":
         """This design stored as sparse ``kind`` ("csr" or "csc") with

@@ -67,6 +67,7 @@ __all__ = [
     "residual_gradient_folds_csc",
     "residual_gradient_folds_dense_chunked",
     "residual_gradient_folds_csr_chunked",
+    "residual_gradient_folds_csc_chunked",
     "residual_dense",
     "residual_csr",
     "residual_csc",
@@ -828,6 +829,55 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, tra
 
 
 @jit
+def _folds_dots_csc(data, indices, starts, stops, W, R):
+    """``R[i, k] += X[i, j] W[k, j]`` over the stored entries ``starts[j]:stops[j]``
+    of every column j of CSC X (all of them: ``indptr[:-1], indptr[1:]``),
+    columns in order; R (n, K) in/out."""
+    K = W.shape[0]
+    wj = np.empty(K, dtype=data.dtype)
+    for j in range(starts.shape[0]):
+        for k in range(K):
+            wj[k] = W[k, j]
+        d = data[starts[j] : stops[j]]
+        ix = indices[starts[j] : stops[j]]
+        for t in range(d.shape[0]):
+            ri = R[np.uint64(ix[t])]
+            x = d[t]
+            for k in range(K):
+                ri[k] += x * wj[k]
+
+
+@jit
+def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
+    """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X; R (n, K)."""
+    K = G.shape[0]
+    zero = data.dtype.type(0)
+    s = np.empty(K, dtype=data.dtype)
+    for j in range(j0, j1):
+        d = data[indptr[j] : indptr[j + 1]]
+        ix = indices[indptr[j] : indptr[j + 1]]
+        s[:] = zero
+        for t in range(d.shape[0]):
+            ri = R[np.uint64(ix[t])]
+            x = d[t]
+            for k in range(K):
+                s[k] += x * ri[k]
+        for k in range(K):
+            G[k, j] = s[k]
+
+
+@jit
+def _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum):
+    """Row by row, in order: R[i] (the K dot products) becomes the residuals the
+    gradients sum; the loss sums are accumulated."""
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    for i in range(R.shape[0]):
+        _folds_finish_row(i, fold[i], y, shift, R[i], train_sq, val_sq, rsum, R[i])
+
+
+@jit
 def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
     """:func:`residual_gradient_folds_dense` for CSC X: two column sweeps for all K models.
 
@@ -839,39 +889,46 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
     density 1e-3; bench/cv_and_threads.py).
     """
     n = y.shape[0]
-    K = W.shape[0]
+    R = np.zeros((n, W.shape[0]), dtype=data.dtype)
+    _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
+    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
+
+
+@jit
+def _csc_column_chunk(indptr, c, n_chunks):
+    """Columns [j0, j1) of chunk c: chunks of about equal numbers of stored entries."""
     p = indptr.shape[0] - 1
-    zero = data.dtype.type(0)
-    R = np.zeros((n, K), dtype=data.dtype)
-    wj = np.empty(K, dtype=data.dtype)
-    for j in range(p):
-        for k in range(K):
-            wj[k] = W[k, j]
-        d = data[indptr[j] : indptr[j + 1]]
-        ix = indices[indptr[j] : indptr[j + 1]]
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                ri[k] += x * wj[k]
-    train_sq[:] = 0
-    val_sq[:] = 0
-    rsum[:] = 0
-    for i in range(n):
-        # R[i]: the K dot products in, the residuals the gradient sums out
-        _folds_finish_row(i, fold[i], y, shift, R[i], train_sq, val_sq, rsum, R[i])
-    s = np.empty(K, dtype=data.dtype)
-    for j in range(p):
-        d = data[indptr[j] : indptr[j + 1]]
-        ix = indices[indptr[j] : indptr[j + 1]]
-        s[:] = zero
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                s[k] += x * ri[k]
-        for k in range(K):
-            G[k, j] = s[k]
+    nnz = indptr[p]
+    j0 = 0 if c == 0 else np.searchsorted(indptr[:p], (c * nnz) // n_chunks)
+    j1 = p if c == n_chunks - 1 else np.searchsorted(indptr[:p], ((c + 1) * nnz) // n_chunks)
+    return j0, j1
+
+
+@jit(parallel=True)
+def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
+                                        val_sq, rsum, row_splits):  # fmt: skip
+    """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
+
+    row_splits (n_chunks + 1, p) int: the stored entries of column j in the
+    rows of chunk c are ``row_splits[c, j] : row_splits[c + 1, j]`` (sorted row
+    indices; see :meth:`fastgs._validation.Design.fold_workspace`).  The first
+    sweep runs the row chunks in parallel, each row summing over the columns
+    in order as in the serial kernel; the second runs column chunks, each
+    column's sums one thread's.  The result is bit-identical to the serial
+    kernel whatever the number of chunks or threads.
+    """
+    n_chunks = row_splits.shape[0] - 1
+    if n_chunks <= 1:
+        residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return
+    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
+    for c in prange(n_chunks):
+        _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
+    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    for c in prange(n_chunks):
+        j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
+        _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
 
 
 @jit
@@ -928,7 +985,12 @@ def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, shift
 
 
 def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):  # pragma: no cover
-    """Storage-generic K-model sweep (compiled code only); CSC is serial."""
+    """Storage-generic K-model sweep (compiled code only).
+
+    work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
+    CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
+    :meth:`fastgs._validation.Design.fold_workspace`).  work_s (n_chunks, 3, K).
+    """
     raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
 
 
@@ -950,8 +1012,8 @@ def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, va
         )  # fmt: skip
     if kind == "csc":
         return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
-            residual_gradient_folds_csc(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+            residual_gradient_folds_csc_chunked(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum, work_G
             )
         )
     return None

@@ -700,7 +700,8 @@ def dglnn_cv_path(
     and validated on its own rows at every iteration.  All K models advance
     together: one pass over the rows of X per iteration serves every fold.
     Sparse X is swept as CSR or CSC by shape (:func:`_cv_sweep_storage`),
-    converted once when it comes in the other storage (a copy of its nonzeros).
+    converted once when it comes in the other storage (a copy of its nonzeros),
+    and copied once with sorted indices when swept as CSC with unsorted ones.
 
     Parameters
     ----------
@@ -744,6 +745,10 @@ def dglnn_cv_path(
     M = K + int(refit)
     if design.kind != "dense":
         design = design.as_sparse_kind(_cv_sweep_storage(M, p, dtype))
+        if design.kind == "csc":
+            # the threaded CSC sweep splits each column by rows; sorted for any
+            # n_jobs, since the order of a column's entries sets the bits
+            design = design.with_sorted_indices()
     n_val = np.append(n_val, np.zeros(M - K, dtype=np.int64))
     n_train = np.append(n_train, np.full(M - K, n, dtype=np.int64))
     if fit_intercept:
@@ -764,11 +769,7 @@ def dglnn_cv_path(
     W0 = np.zeros((M, p), dtype=dtype)
     G0 = np.empty((M, p), dtype=dtype)
     work = [np.empty(M, dtype=dtype) for _ in range(6)]
-    # multi-threaded sweep scratch: the design's row chunks, at most 8 (each
-    # chunk adds an M x p partial gradient to write and sum) and 64 MB
-    chunks = max(1, min(design.n_row_chunks(), 8, (64 << 20) // (M * p * dtype.itemsize)))
-    work_G = np.empty((chunks, M, p), dtype=dtype)
-    work_s = np.empty((chunks, 3, M), dtype=dtype)
+    work_G, work_s = design.fold_workspace(M, resolve_n_jobs(n_jobs))  # scratch of the threaded sweep
     with compiled_threads(n_jobs):
         solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
                                  n_train, n_val, work[0], G0, work[1], work[2], work[3],
@@ -801,6 +802,7 @@ def dglnn_cv_path(
             center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
             work_G, work_s, K, best_u, best_v,
+            resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     _warn_if_diverged(status, "dglnn_cv_path")

@@ -500,7 +500,7 @@ def test_kernels_callable_from_user_njit():
     assert_rel(u1, u_ref, RTOL64)
 
 
-@pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked"])
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked", "csc_chunked"])
 @pytest.mark.parametrize("n", [3, 13, 40])
 # the dense sweep takes models three, then two, then one at a time
 @pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7])
@@ -524,7 +524,19 @@ def test_residual_gradient_folds_matches_reference(storage, n, K):
     else:
         M = sp.csr_matrix(X) if storage.startswith("csr") else sp.csc_matrix(X)
         args = (M.data, M.indices, M.indptr)
-    if storage.endswith("chunked"):
+    if storage == "csc_chunked":
+        # three row chunks: where each column's entries of rows >= c n / 3 start
+        indptr, indices = M.indptr, M.indices
+        splits = np.empty((4, p), dtype=np.int64)
+        for c in range(4):
+            for j in range(p):
+                col = indices[indptr[j] : indptr[j + 1]]
+                splits[c, j] = indptr[j] + np.count_nonzero(col < (c * n) // 3)
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G, *out, splits)
+        G_serial = np.empty_like(G)
+        K_.residual_gradient_folds_csc(*args, y, fold, W, shift, G_serial, *[np.empty(K) for _ in range(3)])
+        np.testing.assert_array_equal(G, G_serial)  # the same bits as the serial sweep
+    elif storage.endswith("chunked"):
         chunks = 2
         fn = getattr(K_, f"residual_gradient_folds_{storage}")
         fn(*args, y, fold, W, shift, G, *out, np.empty((chunks, K, p)), np.empty((chunks, 3, K)))

@@ -406,6 +406,32 @@ def test_design_as_sparse_kind(source, kind):
     assert out.as_sparse_kind(kind) is out  # already in that storage: no copy
 
 
+@pytest.mark.parametrize("kind", ["csr", "csc"])
+def test_design_with_sorted_indices(kind):
+    from fastgs._validation import _to_scipy, check_design
+
+    A = sp.random(30, 20, density=0.3, format=kind, random_state=4, dtype=np.float32)
+    A.indices = A.indices.astype(np.int64)
+    A.indptr = A.indptr.astype(np.int64)
+    design = check_design(A, "X")
+    assert design.with_sorted_indices() is design  # sorted already: no copy
+    messy = A.copy()
+    for j in range(messy.indptr.size - 1):  # reverse every row's (column's) entries
+        a, b = messy.indptr[j], messy.indptr[j + 1]
+        messy.indices[a:b] = messy.indices[a:b][::-1].copy()
+        messy.data[a:b] = messy.data[a:b][::-1].copy()
+    messy.indices = messy.indices.astype(np.int64)  # (the copy may have narrowed them)
+    messy.indptr = messy.indptr.astype(np.int64)
+    messy.has_sorted_indices = False
+    kept = messy.indices.copy()
+    out = check_design(messy, "X").with_sorted_indices()
+    np.testing.assert_array_equal(messy.indices, kept)  # the caller's matrix is untouched
+    assert _to_scipy(out).has_sorted_indices and out.kind == kind and out.dtype == np.float32
+    assert out.arrays[1].dtype == np.int64 and out.arrays[2].dtype == np.int64
+    np.testing.assert_array_equal(_to_scipy(out).toarray(), A.toarray())
+    np.testing.assert_array_equal(out.arrays[1], A.indices)
+
+
 @pytest.mark.parametrize("train, val", [("dense", "csr"), ("csr", "dense"), ("csc", "csr"),
                                         ("csr_int64", "csr")])  # fmt: skip
 def test_validation_storage_may_differ(sparse_problem, train, val):
@@ -854,24 +880,37 @@ def test_fast_schedule_best_iter_counts_the_skip():
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
 
 
-@pytest.mark.parametrize("storage", ["dense", "csr"])
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc"])
 def test_cv_path_bit_identical_for_any_thread_count(storage):
-    """The K-model sweep runs over several row chunks here; results must not
-    depend on how many threads ran them, and must match the one-chunk sweep."""
+    """The K-model sweep runs over several row chunks here, and (dense, CSC)
+    the models' group updates run on threads too;
+    results must not depend on how many threads ran them, and must match the
+    one-chunk sweep."""
+    from fastgs import solvers
+    from fastgs._validation import check_design
+    from fastgs.path import _cv_sweep_storage
+
     rng = np.random.default_rng(21)
+    M = 5  # 4 folds + the refit
     if storage == "dense":
-        n, p = 520, 4104  # n*p >= 2**21: at least two row chunks
+        n, p = 160, 13200  # n*p >= 2**21: at least two row chunks
         X = rng.standard_normal((n, p))
-    else:
+    elif storage == "csr":
         n, p = 9000, 60
         X = sp.random(n, p, density=0.5, format="csr", random_state=21)  # nnz >> 16 p
+    else:
+        n, p = 3000, 14001
+        X = sp.random(n, p, density=0.0035, format="csc", random_state=21)  # nnz >= 2**17
+        X = X * np.sqrt(3 / 0.0035)  # columns of unit root-mean-square
+        assert _cv_sweep_storage(M, p, X.dtype) == "csc"
     y = np.asarray(X[:, :6] @ np.ones(6)).ravel() + 0.1 * rng.standard_normal(n)
-    from fastgs._validation import check_design
-
-    assert check_design(X).n_row_chunks() > 1
+    work_G = check_design(X).fold_workspace(M, 2)[0]
+    assert (work_G.shape[0] - 1 if storage == "csc" else work_G.shape[0]) > 1  # chunks
+    assert (M * p >= solvers.MODELS_THREADED_MIN_SIZE) == (storage != "csr")
     runs = [dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=k) for k in (1, 2)]
     np.testing.assert_array_equal(runs[0].val_curves, runs[1].val_curves)
     np.testing.assert_array_equal(runs[0].train_curves, runs[1].train_curves)
+    np.testing.assert_array_equal(runs[0].best_coef, runs[1].best_coef)
     # and each fold still equals its own dglnn_path on the fold's training rows
     k = 1
     tr = runs[0].fold != k
@@ -879,6 +918,27 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
     single = dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
     np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
+
+
+def test_csc_cv_row_chunks_need_sorted_columns():
+    """The threaded CSC sweep splits each column by rows: only where each
+    column's row indices are sorted; otherwise the serial sweep (one chunk)."""
+    from fastgs._validation import check_design
+
+    X = sp.random(2000, 200, density=0.4, format="csc", random_state=3)  # nnz >= 2**17
+    splits = check_design(X).fold_workspace(6, 2)[0]
+    assert splits.shape == (3, 200)
+    rows_below = np.asarray((X[:1000] != 0).sum(axis=0)).ravel()
+    np.testing.assert_array_equal(splits[1] - X.indptr[:-1], rows_below)
+    shuffled = X.copy()
+    j = 7  # reverse one column's entries: the matrix is the same, its storage unsorted
+    a, b = shuffled.indptr[j], shuffled.indptr[j + 1]
+    shuffled.indices[a:b] = shuffled.indices[a:b][::-1].copy()
+    shuffled.data[a:b] = shuffled.data[a:b][::-1].copy()
+    shuffled.has_sorted_indices = False
+    assert (shuffled != X).nnz == 0
+    assert check_design(shuffled).fold_workspace(6, 2)[0].shape == (2, 200)
+    assert check_design(X).fold_workspace(6, 1)[0].shape == (2, 200)
 
 
 def test_cv_sweep_storage_goes_by_shape_not_input(monkeypatch):
