@@ -11,6 +11,7 @@ the non-finite checks the solvers rely on to detect divergence.
 
 from __future__ import annotations
 
+import atexit
 import glob
 import hashlib
 import os
@@ -56,7 +57,11 @@ def _drop_stale_cache() -> None:
     A digest of all package sources, stored next to the cache, catches that.
     """
     digest = _sources_digest()
+    present = set()
     for d in _cache_dirs():
+        if not os.path.isdir(d):
+            continue
+        present.add(d)
         stamp = os.path.join(d, _STAMP_NAME)
         try:
             with open(stamp) as f:
@@ -64,15 +69,32 @@ def _drop_stale_cache() -> None:
                     continue
         except OSError:
             pass
-        if not os.path.isdir(d):
-            continue
         try:
             for path in glob.glob(os.path.join(d, "*.nb[ic]")):
                 os.remove(path)
-            with open(stamp, "w") as f:
-                f.write(digest)
+            _write_stamp(d, digest)
         except OSError:
             pass  # read-only install: nothing was cached here by us
+    # A cache directory that Numba creates later in this process holds only
+    # kernels compiled from these sources: stamp it at exit, or the next
+    # process would take it for stale and compile everything again.
+    atexit.register(_stamp_new_cache_dirs, digest, present)
+
+
+def _write_stamp(d: str, digest: str) -> None:
+    with open(os.path.join(d, _STAMP_NAME), "w") as f:
+        f.write(digest)
+
+
+def _stamp_new_cache_dirs(digest: str, present) -> None:
+    """Stamp the cache directories that did not exist when fastgs was imported."""
+    for d in _cache_dirs():
+        if d in present or not os.path.isdir(d) or os.path.exists(os.path.join(d, _STAMP_NAME)):
+            continue
+        try:
+            _write_stamp(d, digest)
+        except OSError:
+            pass
 
 
 if os.environ.get("FASTGS_DISABLE_CACHE", "") in ("", "0"):
