@@ -880,12 +880,13 @@ def test_fast_schedule_best_iter_counts_the_skip():
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
 
 
-@pytest.mark.parametrize("storage", ["dense", "csr", "csc"])
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc", "csc_unsorted"])
 def test_cv_path_bit_identical_for_any_thread_count(storage):
     """The K-model sweep runs over several row chunks here, and (dense, CSC)
     the models' group updates run on threads too;
     results must not depend on how many threads ran them, and must match the
-    one-chunk sweep."""
+    one-chunk sweep.  CSC with unsorted indices is sorted first, whatever
+    n_jobs: the same bits as sorted CSC."""
     from fastgs import solvers
     from fastgs._validation import check_design
     from fastgs.path import _cv_sweep_storage
@@ -904,20 +905,36 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
         X = X * np.sqrt(3 / 0.0035)  # columns of unit root-mean-square
         assert _cv_sweep_storage(M, p, X.dtype) == "csc"
     y = np.asarray(X[:, :6] @ np.ones(6)).ravel() + 0.1 * rng.standard_normal(n)
-    work_G = check_design(X).fold_workspace(M, 2)[0]
-    assert (work_G.shape[0] - 1 if storage == "csc" else work_G.shape[0]) > 1  # chunks
+    sorted_X = X
+    if storage == "csc_unsorted":
+        X = X.copy()
+        for j in range(p):  # each column's entries in reverse row order
+            a, b = X.indptr[j], X.indptr[j + 1]
+            X.indices[a:b] = X.indices[a:b][::-1].copy()
+            X.data[a:b] = X.data[a:b][::-1].copy()
+        X.has_sorted_indices = False
+    work_G = check_design(sorted_X).fold_workspace(M, 2)[0]
+    assert (work_G.shape[0] - 1 if storage.startswith("csc") else work_G.shape[0]) > 1  # chunks
     assert (M * p >= solvers.MODELS_THREADED_MIN_SIZE) == (storage != "csr")
-    runs = [dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=k) for k in (1, 2)]
-    np.testing.assert_array_equal(runs[0].val_curves, runs[1].val_curves)
-    np.testing.assert_array_equal(runs[0].train_curves, runs[1].train_curves)
-    np.testing.assert_array_equal(runs[0].best_coef, runs[1].best_coef)
+    # the default (fast) schedule: the models move within 8 iterations, so a
+    # difference in the last bit of a gradient shows in the curves
+    kw = dict(cv=4, random_state=0, max_iter=8, schedule="auto")
+    runs = [dglnn_cv_path(X, y, 3, n_jobs=k, **kw) for k in (1, 2)]
+    assert runs[0].train_curves[-1, 0] < 0.9 * runs[0].train_curves[0, 0]
+    if storage == "csc_unsorted":
+        runs.append(dglnn_cv_path(sorted_X, y, 3, n_jobs=2, **kw))
+    for other in runs[1:]:
+        np.testing.assert_array_equal(runs[0].val_curves, other.val_curves)
+        np.testing.assert_array_equal(runs[0].train_curves, other.train_curves)
+        np.testing.assert_array_equal(runs[0].best_coef, other.best_coef)
     # and each fold still equals its own dglnn_path on the fold's training rows
+    paper = dglnn_cv_path(X, y, 3, cv=4, random_state=0, max_iter=8, n_jobs=2)
     k = 1
-    tr = runs[0].fold != k
+    tr = paper.fold != k
     Xk = X[tr] if storage == "dense" else X[np.flatnonzero(tr)]
     Xv = X[~tr] if storage == "dense" else X[np.flatnonzero(~tr)]
     single = dglnn_path(Xk, y[tr], 3, X_val=Xv, y_val=y[~tr], max_iter=8)
-    np.testing.assert_allclose(runs[0].val_curves[:, k], single.val_loss, rtol=1e-10)
+    np.testing.assert_allclose(paper.val_curves[:, k], single.val_loss, rtol=1e-10)
 
 
 def test_csc_cv_row_chunks_need_sorted_columns():
