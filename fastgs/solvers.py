@@ -24,6 +24,7 @@ from numba import prange
 
 from ._jit import jit
 from .kernels import (
+    _group_span,
     STATUS_NONFINITE,
     STATUS_OK,
     STATUS_U_NONPOSITIVE,
@@ -328,8 +329,9 @@ def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, gr
         group_inner(v, g, group_ptr, group_idx, vg)
         for l in range(u.shape[0]):
             c = eta * u[l] * u[l]
-            for kk in range(group_ptr[l], group_ptr[l + 1]):
-                j = group_idx[kk]
+            start, stop = _group_span(group_ptr, l)
+            for kk in range(start, stop):
+                j = np.uint64(group_idx[kk])
                 v[j] += c * g[j]
     elif switched:
         constant_direction_step(u, v, g, eta, group_ptr, group_idx)
