@@ -74,7 +74,8 @@ class Design:
         :func:`fastgs.kernels.residual_gradient_folds_csc_chunked`): one chunk
         per thread (at least 64K stored entries each), as the bits do not
         depend on the chunks; one chunk (the serial sweep) when a column's row
-        indices are not sorted.  work_s (chunks, 3, M).
+        indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row
+        chunks' loss sums; CSC (n, M), the models' residuals.
         """
         n, p = self.shape
         if self.kind == "csc":
@@ -92,10 +93,10 @@ class Design:
                 for c in range(1, chunks):
                     below = np.bincount(cols[rows < (c * n) // chunks], minlength=p)
                     work_G[c] = indptr[:-1] + below
-        else:
-            size = self.dtype.itemsize
-            chunks = max(1, min(self.n_row_chunks(), 8, (64 << 20) // (M * p * size)))
-            work_G = np.empty((chunks, M, p), dtype=self.dtype)
+            return work_G, np.empty((n, M), dtype=self.dtype)
+        size = self.dtype.itemsize
+        chunks = max(1, min(self.n_row_chunks(), 8, (64 << 20) // (M * p * size)))
+        work_G = np.empty((chunks, M, p), dtype=self.dtype)
         return work_G, np.empty((chunks, 3, M), dtype=self.dtype)
 
     def with_sorted_indices(self) -> "Design":

@@ -899,8 +899,13 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
     separate residual/gradient sweeps cost 2.7x more at 10000 x 200000,
     density 1e-3; bench/cv_and_threads.py).
     """
-    n = y.shape[0]
-    R = np.zeros((n, W.shape[0]), dtype=data.dtype)
+    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
+    _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
+
+
+@jit
+def _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R):
+    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) zeroed scratch."""
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
     _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
@@ -918,7 +923,7 @@ def _csc_column_chunk(indptr, c, n_chunks):
 
 @jit(parallel=True)
 def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
-                                        val_sq, rsum, row_splits):  # fmt: skip
+                                        val_sq, rsum, row_splits, R):  # fmt: skip
     """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
 
     row_splits (n_chunks + 1, p) int: the stored entries of column j in the
@@ -927,13 +932,14 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift
     sweep runs the row chunks in parallel, each row summing over the columns
     in order as in the serial kernel; the second runs column chunks, each
     column's sums one thread's.  The result is bit-identical to the serial
-    kernel whatever the number of chunks or threads.
+    kernel whatever the number of chunks or threads.  R (n, K): scratch for
+    the dot products and residuals (no allocation per call).
     """
     n_chunks = row_splits.shape[0] - 1
+    R[:, :] = 0
     if n_chunks <= 1:
-        residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
         return
-    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
     _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
@@ -1000,7 +1006,8 @@ def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum
 
     work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
     CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
-    :meth:`fastgs._validation.Design.fold_workspace`).  work_s (n_chunks, 3, K).
+    :meth:`fastgs._validation.Design.fold_workspace`).  work_s: dense and CSR
+    (n_chunks, 3, K), the row chunks' loss sums; CSC (n, K), the residuals.
     """
     raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
 
@@ -1024,7 +1031,8 @@ def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, va
     if kind == "csc":
         return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
             residual_gradient_folds_csc_chunked(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum, work_G
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                work_G, work_s,
             )
         )
     return None

@@ -787,9 +787,7 @@ def dglnn_cv_path(
     t0s = np.zeros(M, dtype=np.int64)
     etas = np.empty(M, dtype=dtype)
     for k in range(M):
-        norms = _group_norms64(G0[k], grp)
-        gammas[k], etas[k] = opts.steps(float(norms.max()))
-        U[k], V[k], t0s[k] = opts.start(G0[k], norms, grp, float(gammas[k]), dtype)
+        gammas[k], etas[k], U[k], V[k], t0s[k] = opts.begin(G0[k], grp, dtype)
     T = opts.max_iter
     train_curves = np.full((T + 1, M), np.nan, dtype=dtype)
     val_curves = np.full((T + 1, M), np.nan, dtype=dtype)

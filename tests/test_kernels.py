@@ -532,10 +532,16 @@ def test_residual_gradient_folds_matches_reference(storage, n, K):
             for j in range(p):
                 col = indices[indptr[j] : indptr[j + 1]]
                 splits[c, j] = indptr[j] + np.count_nonzero(col < (c * n) // 3)
-        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G, *out, splits)
+        R = np.full((n, K), np.nan)  # scratch: whatever it holds is overwritten
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G, *out, splits, R)
         G_serial = np.empty_like(G)
         K_.residual_gradient_folds_csc(*args, y, fold, W, shift, G_serial, *[np.empty(K) for _ in range(3)])
         np.testing.assert_array_equal(G, G_serial)  # the same bits as the serial sweep
+        G_one = np.empty_like(G)  # one chunk: the serial sweeps, on the (NaN-filled) scratch
+        R[:] = np.nan
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G_one, *[np.empty(K) for _ in range(3)],
+                                               splits[[0, 3]], R)  # fmt: skip
+        np.testing.assert_array_equal(G_one, G_serial)
     elif storage.endswith("chunked"):
         chunks = 2
         fn = getattr(K_, f"residual_gradient_folds_{storage}")
