@@ -21,7 +21,7 @@ gives no exact zeros).
 
 Usage (from the repository root; needs ``pip install skglm``)::
 
-    NUMBA_CACHE_DIR=/tmp/numba_cache python examples/diabetes_splines.py [--splits 20]
+    python examples/diabetes_splines.py [--splits 20]
 
 Prints Markdown tables: held-out R² (median, IQR), median number of groups
 chosen, fit time (one thread, after an untimed warm-up fit of every method,

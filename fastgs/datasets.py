@@ -1,4 +1,8 @@
-"""Simulated data in the designs of the paper (Section 5 and the SNR appendix)."""
+"""Simulated group-sparse regression data (the designs of the paper's Section 5).
+
+The paper's own settings (``paper_setting``, ``PAPER_SETTINGS``) live in
+:mod:`fastgs.paper.settings`.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,8 @@ import numpy as np
 from ._validation import check_scalar
 from .groups import Groups, make_groups
 
-__all__ = ["PAPER_SETTINGS", "make_group_sparse_regression", "paper_setting"]
+__all__ = ["make_group_sparse_regression"]
 
-#: The paper's simulation settings (ALGORITHMS.md §8).
-PAPER_SETTINGS = {
-    "fig2": dict(n_samples=150, n_features=300, group_size=3, n_informative_groups=3,
-                 coef=10.0, design="rademacher", noise=0.5),
-    "fig3": dict(n_samples=150, n_features=300, group_size=3, n_informative_groups=3,
-                 coef=np.linspace(5.0, 13.0, 9), design="rademacher", noise=0.5),
-    "fig4": dict(n_samples=100, n_features=500, group_size=4, n_informative_groups=4,
-                 coef=1.0, design="rademacher", noise=0.5),
-    "fig5": dict(n_samples=80, n_features=200, group_size=1, n_informative_groups=5,
-                 coef=np.array([1.0, -1.0, 1.0, -1.0, 1.0]), design="rademacher", noise=0.5),
-    # the appendix's SNR comparison; vary the SNR with paper_setting("snr", ..., snr=5.0)
-    "snr": dict(n_samples=150, n_features=300, group_size=4, n_informative_groups=3,
-                coef=10.0, design="gaussian", snr=10.0),
-}  # fmt: skip
 
 
 def make_group_sparse_regression(
@@ -99,26 +89,21 @@ def make_group_sparse_regression(
     return X.astype(dtype), y.astype(dtype), w_star.astype(dtype), groups
 
 
-def paper_setting(name: str, random_state=None, n_validation: int = 0, **overrides):
-    """Data of one of the paper's settings (``PAPER_SETTINGS``), plus an
-    optional validation set drawn from the same model.
+# the paper's settings moved to fastgs.paper.settings; the old names still work
+_MOVED_TO_PAPER = ("PAPER_SETTINGS", "paper_setting")
 
-    ``overrides`` replace entries of the setting (e.g. ``snr=5.0`` for "snr",
-    ``n_samples=60`` for a smaller problem); see
-    :func:`make_group_sparse_regression` for the names.
 
-    Returns ``X, y, w_star, groups`` or, with ``n_validation > 0``,
-    ``X, y, X_val, y_val, w_star, groups``.
-    """
-    if name not in PAPER_SETTINGS:
-        raise ValueError(f"unknown setting {name!r}; choose from {sorted(PAPER_SETTINGS)}.")
-    spec = dict(PAPER_SETTINGS[name])
-    unknown = set(overrides) - set(spec) - {"snr", "noise", "shuffle_groups", "dtype"}
-    if unknown:
-        raise ValueError(f"paper_setting: unknown override(s) {sorted(unknown)}.")
-    spec.update(overrides)
-    n = spec.pop("n_samples")
-    X, y, w, groups = make_group_sparse_regression(n + n_validation, random_state=random_state, **spec)
-    if n_validation:
-        return X[:n], y[:n], X[n:], y[n:], w, groups
-    return X, y, w, groups
+def __getattr__(name):
+    if name in _MOVED_TO_PAPER:
+        import warnings
+
+        from .paper import settings
+
+        warnings.warn(
+            f"fastgs.datasets.{name} moved to fastgs.paper.settings.{name}; "
+            "the old name will be removed in a future release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(settings, name)
+    raise AttributeError(f"module 'fastgs.datasets' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """Group specifications and their canonical CSR encoding.
 
 A partition of the ``p`` features into ``L`` groups is stored as two int64
-arrays (ALGORITHMS.md §1):
+arrays (docs/method.rst, 'Groups'):
 
 - ``group_ptr`` (L + 1,): ``group_ptr[0] == 0``, strictly increasing,
   ``group_ptr[L] == p``;

@@ -30,13 +30,13 @@ from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleW
 __all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 2000
-#: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (ALGORITHMS.md §6)
+#: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (docs/method.rst, 'Automatic step sizes')
 DEFAULT_KAPPA = 0.05
 #: Algorithm 2's constant direction step eta = ETA_FACTOR / a_max^2
 DEFAULT_ETA_FACTOR = 0.5
 #: tolerance of the switch rules (the paper's tau)
 DEFAULT_TAU = 5e-3
-#: the fast schedule (ALGORITHMS.md §9): gamma = FAST_KAPPA / a_max, skip to
+#: the fast schedule (docs/method.rst, 'The fast schedule'): gamma = FAST_KAPPA / a_max, skip to
 #: u_max^2 = FAST_SKIP_FRACTION * a_max, magnitude step capped at FAST_STEP_CAP / u_l^2
 FAST_KAPPA = 0.2
 FAST_SKIP_FRACTION = 1e-2
@@ -48,7 +48,7 @@ MAX_SKIP_GROWTH = 1.0
 #: a median column root-mean-square of X outside this range draws a ScaleWarning
 STANDARD_COLUMN_RMS = (0.1, 10.0)
 
-_ALGORITHMS = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
+_ALGORITHM_CODES = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
 _SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
 
 
@@ -60,9 +60,9 @@ class _Problem:
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
         design = check_design(X, "X")
         if design.kind == "csc":
-            # one model's fused row sweep over CSR runs 1.1-2.5x faster than the
-            # two column sweeps of CSC, and multi-threaded: one copy of the
-            # nonzeros, converted once (bench/cv_and_threads.py, sparse rows)
+            # one model's fused row sweep over CSR beats the two column sweeps
+            # of CSC, and runs on threads: worth one copy of the nonzeros,
+            # converted once (docs/performance.rst, 'Design measurements')
             design = design.as_sparse_kind("csr")
         self.design: Design = design
         self.work = self.design.workspace()
@@ -216,9 +216,9 @@ class _DGLNNOptions:
             # fast schedule, Algorithm 1 also diverges late (after the useful
             # window) in noisy settings (bench/fast_schedule.py)
             algorithm = "alg2"
-        if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
+        if not isinstance(algorithm, str) or algorithm not in _ALGORITHM_CODES:
             raise ValueError(
-                f"algorithm must be 'auto' or one of {sorted(_ALGORITHMS)}, got {algorithm!r}."
+                f"algorithm must be 'auto' or one of {sorted(_ALGORITHM_CODES)}, got {algorithm!r}."
             )
         if schedule == "auto":
             # the fast schedule's start and steps assume weight normalization
@@ -229,7 +229,7 @@ class _DGLNNOptions:
         if update not in ("simultaneous", "sequential"):
             raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
         self.algorithm = algorithm
-        self.code = _ALGORITHMS[algorithm]
+        self.code = _ALGORITHM_CODES[algorithm]
         self.sequential = update == "sequential"
         if max_iter is None:
             max_iter = DEFAULT_MAX_ITER if schedule == "paper" else FAST_MAX_ITER
@@ -273,8 +273,8 @@ class _DGLNNOptions:
     def start(self, g0, norms, grp: Groups, gamma: float, dtype, u0=None, v0=None):
         """(u, v, t0): the starting point, and the iterations it skips.
 
-        The fast schedule skips the linear start analytically (ALGORITHMS.md
-        §9): while w ~ 0 the residual is y, every direction is
+        The fast schedule skips the linear start analytically (docs/method.rst,
+        'The fast schedule'): while w ~ 0 the residual is y, every direction is
         ``X_l^T y / ||X_l^T y||`` and ``u_l = alpha exp(2 gamma a_l t)``; it
         starts at the first integer t0 where the leading group's ``u^2``
         reaches ``skip_fraction * a_max``.  Not for warm starts, nor for a
@@ -340,7 +340,7 @@ def dglnn_path(
     algorithm : {"auto", "alg1", "alg2", "gd"}
         "auto" (default): "alg2" with the automatic switch.
         "alg1": weight normalization with the direction step ``1/u^4``
-        (ALGORITHMS.md §2); "alg2": the same until the switch, then the
+        (docs/method.rst, 'Algorithm 1: weight normalization'); "alg2": the same until the switch, then the
         constant direction step ``step_v`` (§3); "gd": plain gradient descent
         from a balanced start (§4).
     update : {"simultaneous", "sequential"}
@@ -372,7 +372,7 @@ def dglnn_path(
     n_jobs : None (1), -1 (all) or int, Numba threads for the sweeps over X
         (dense and CSR); results are bit-identical for every value
     schedule : {"auto", "fast", "paper"}
-        "fast" (ALGORITHMS.md §9): the same estimate as "paper" in about 7x
+        "fast" (docs/method.rst, 'The fast schedule'): the same estimate as "paper" in about 7x
         fewer passes over X: a larger automatic step (``kappa`` 0.2), the
         linear start skipped analytically, and a magnitude step in log space
         capped per group (``gamma_l = min(gamma, step_cap / u_l^2)``).
@@ -534,7 +534,7 @@ def _initial_uv(u0, v0, alpha, grp: Groups, g0, norms, algorithm, dtype):
         return u, v
     sizes = grp.sizes
     if algorithm == "gd":
-        # balanced start (ALGORITHMS.md §4): v_l ∝ X_l^T y / n, ||v_l||^2 = u_l^2 / 2
+        # balanced start (docs/method.rst, 'Plain gradient descent'): v_l ∝ X_l^T y / n, ||v_l||^2 = u_l^2 / 2
         per_group = np.where(norms > 0, (u / np.sqrt(2)) / np.where(norms > 0, norms, 1), 0)
         v = (g0 * per_group[grp.feature_group]).astype(dtype)
         return u, v
@@ -663,9 +663,8 @@ def _cv_sweep_storage(M: int, p: int, dtype) -> str:
 
     CSR while the models' weights and gradients fit ``CV_CSR_MAX_BYTES``
     (and the row-chunked sweep can use threads); CSC beyond, where only its
-    (n, M) residual rows are accessed at random: at 10000 x 200000, density
-    1e-3, 23 ms per pass against 33 ms over CSR; at 100000 x 2000, density
-    1e-2, 12.6 ms over CSR against 16.9 ms (bench/cv_and_threads.py).
+    (n, M) residual rows are accessed at random (the measurements behind
+    the threshold: docs/performance.rst, 'Design measurements').
     """
     return "csr" if 2 * M * p * np.dtype(dtype).itemsize <= CV_CSR_MAX_BYTES else "csc"
 
