@@ -29,32 +29,70 @@ def make_group_sparse_regression(
     random_state=None,
     dtype=np.float64,
 ):
-    """Draw ``y = X w* + noise`` with a group-sparse ``w*``.
+    """Draw a regression problem ``y = X w* + noise`` with a group-sparse ``w*``.
+
+    The design of the paper's simulations (Section 5 and the SNR appendix):
+    i.i.d. Rademacher or Gaussian entries, contiguous groups of equal size
+    (or shuffled ones), the first groups on the support.
 
     Parameters
     ----------
-    n_samples, n_features : int
-    group_size : int, size of the contiguous groups (must divide n_features)
-    n_informative_groups : int, number of groups on the support (the first
-        ones unless ``shuffle_groups``)
-    coef : float or array of length ``group_size * n_informative_groups``,
-        the values of ``w*`` on its support
-    design : {"rademacher", "gaussian"}, distribution of the entries of X
-    noise : float, standard deviation sigma of the Gaussian noise
-    snr : float or None; if given, sigma is set so that
-        ``||w*||^2 / sigma^2 = snr`` (the signal-to-noise ratio of
-        ``x^T w*`` for unit-variance features) and ``noise`` is ignored
-    shuffle_groups : bool, assign features to groups in a random order
-        (non-contiguous groups)
-    random_state : None, int or numpy Generator
-    dtype : float64 or float32
+    n_samples : int >= 1, default=150
+        Number of rows of X.
+    n_features : int >= 1, default=300
+        Number of columns of X.
+    group_size : int >= 1, default=3
+        Size of every group; must divide ``n_features``.
+    n_informative_groups : int >= 0, default=3
+        Number of groups on the support: the first ones, unless
+        ``shuffle_groups``.
+    coef : float or array-like of shape (group_size * n_informative_groups,), default=10.0
+        The values of ``w*`` on its support (a float: the same value
+        everywhere).
+    design : {"rademacher", "gaussian"}, default="rademacher"
+        Distribution of the entries of X.
+    noise : float >= 0, default=0.5
+        Standard deviation sigma of the Gaussian noise (ignored when ``snr``
+        is given).
+    snr : float > 0 or None, default=None
+        If given, sigma is set so that ``||w*||^2 / sigma^2 = snr``, the
+        signal-to-noise ratio of ``x^T w*`` for unit-variance features.
+    shuffle_groups : bool, default=False
+        Assign the features to groups in a random order (non-contiguous
+        groups).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed of the draw.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating-point type of the returned arrays.
 
     Returns
     -------
-    X : (n_samples, n_features) ndarray
-    y : (n_samples,) ndarray
-    w_star : (n_features,) ndarray
-    groups : fastgs.Groups
+    X : ndarray of shape (n_samples, n_features)
+        The design matrix.
+    y : ndarray of shape (n_samples,)
+        The targets.
+    w_star : ndarray of shape (n_features,)
+        The true coefficients.
+    groups : Groups
+        The groups.
+
+    Raises
+    ------
+    ValueError
+        For an invalid size, design or noise level, naming the argument.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     50, 12, group_size=4, n_informative_groups=1, coef=2.0, random_state=0)
+    >>> X.shape, y.shape, groups
+    ((50, 12), (50,), Groups(n_features=12, n_groups=3, size 4))
+    >>> w_star
+    array([2., 2., 2., 2., 0., 0., 0., 0., 0., 0., 0., 0.])
+    >>> sorted(np.unique(X).tolist())
+    [-1.0, 1.0]
     """
     n = check_scalar(n_samples, "n_samples", low=1, low_inclusive=True, integer=True)
     p = check_scalar(n_features, "n_features", low=1, low_inclusive=True, integer=True)

@@ -98,19 +98,43 @@ _ROW_BLOCK = 4
 
 @jit
 def residual_gradient_dense(X, y, w, r, g):
-    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for dense C-ordered X.
+    """Fused residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for dense X.
+
+    Writes ``r`` and ``g`` in place in one pass over the rows of X: rows are
+    taken four at a time (four dot products with ``w``, then one update of
+    ``g`` from the same rows while they are in cache), so X is read once.
 
     Parameters
     ----------
-    X : (n, p) float32/float64, C-contiguous
-    y : (n,) same dtype
-    w : (p,) same dtype
-    r : (n,) out, residual
-    g : (p,) out, unscaled correlation ``X.T @ r``
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
 
-    One pass over X: rows are processed four at a time (four dot products
-    with ``w``, then one update of ``g`` from the same rows while they are in
-    cache).
+    See Also
+    --------
+    residual_gradient_dense_chunked : the multi-threaded version.
+    residual_gradient_csr, residual_gradient_csc : sparse X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_dense(X, y, w, r, g)
+    >>> r, g
+    (array([-1. ,  1.5,  0. ]), array([-1. , -0.5]))
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n, p = X.shape
     for j in range(p):
@@ -157,16 +181,45 @@ def residual_gradient_dense(X, y, w, r, g):
 
 @jit
 def residual_gradient_csr(data, indices, indptr, y, w, r, g):
-    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for CSR X, one row sweep.
+    """Fused residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for CSR X.
+
+    Writes ``r`` and ``g`` in place in one sweep over the rows of X.
 
     Parameters
     ----------
-    data : (nnz,) float32/float64
-    indices : (nnz,) int32/int64, column indices, each in [0, p)
-    indptr : (n + 1,) int32/int64
-    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
 
-    Duplicate entries are summed (as SciPy does); unsorted indices are fine.
+    See Also
+    --------
+    residual_gradient_csr_chunked : the multi-threaded version.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_csr(A.data, A.indices, A.indptr, y, w, r, g)
+    >>> np.allclose(r, y - X @ w), np.allclose(g, X.T @ r)
+    (True, True)
     """
     n = indptr.shape[0] - 1
     for j in range(g.shape[0]):
@@ -189,14 +242,42 @@ def residual_gradient_csr(data, indices, indptr, y, w, r, g):
 
 @jit
 def residual_gradient_csc(data, indices, indptr, y, w, r, g):
-    """``r = y - X @ w`` and ``g = X.T @ r`` for CSC X (two column sweeps).
+    """Residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for CSC X.
+
+    Writes ``r`` and ``g`` in place in two sweeps over the columns: the
+    first scatters ``r``, the second gathers ``g``.  A single fit converts
+    CSC to CSR instead (one fused sweep); this kernel is for your own code.
 
     Parameters
     ----------
-    data : (nnz,) float32/float64
-    indices : (nnz,) int32/int64, row indices, each in [0, n)
-    indptr : (p + 1,) int32/int64
-    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csc_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_csc(A.data, A.indices, A.indptr, y, w, r, g)
+    >>> np.allclose(r, y - X @ w), np.allclose(g, X.T @ r)
+    (True, True)
     """
     residual_csc(data, indices, indptr, y, w, r)
     p = indptr.shape[0] - 1
@@ -212,7 +293,30 @@ def residual_gradient_csc(data, indices, indptr, y, w, r, g):
 
 @jit
 def residual_dense(X, y, w, r):
-    """``r = y - X @ w`` for dense C-ordered X (n, p); r (n,) out."""
+    """Residual ``r = y - X @ w`` for dense X, in place on ``r``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r = np.empty(3)
+    >>> residual_dense(X, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     n, p = X.shape
     zero = X.dtype.type(0)
     for i in range(n):
@@ -225,7 +329,37 @@ def residual_dense(X, y, w, r):
 
 @jit
 def residual_csr(data, indices, indptr, y, w, r):
-    """``r = y - X @ w`` for CSR X; r (n,) out."""
+    """Residual ``r = y - X @ w`` for CSR X, in place on ``r``.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r = np.empty(3)
+    >>> residual_csr(A.data, A.indices, A.indptr, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     n = indptr.shape[0] - 1
     zero = data.dtype.type(0)
     for i in range(n):
@@ -239,7 +373,36 @@ def residual_csr(data, indices, indptr, y, w, r):
 
 @jit
 def residual_csc(data, indices, indptr, y, w, r):
-    """``r = y - X @ w`` for CSC X (a scatter over columns); r (n,) out."""
+    """Residual ``r = y - X @ w`` for CSC X (a scatter over columns), in place on ``r``.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csc_matrix(X)
+    >>> r = np.empty(3)
+    >>> residual_csc(A.data, A.indices, A.indptr, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     for i in range(r.shape[0]):
         r[i] = y[i]
     p = indptr.shape[0] - 1
@@ -284,11 +447,41 @@ def _sum_chunks(work, g):
 
 @jit(parallel=True)
 def residual_gradient_dense_chunked(X, y, w, r, g, work):
-    """:func:`residual_gradient_dense` over ``work.shape[0]`` row chunks, multi-threaded.
+    """:func:`residual_gradient_dense` over row chunks, multi-threaded.
 
-    work : (n_chunks, p) scratch.  With one chunk this is exactly the serial
-    kernel; with more, chunks run on Numba's threads and their partial
-    gradients are summed in a fixed order (same bits for any thread count).
+    The rows are cut into ``work.shape[0]`` chunks (chosen from the data's
+    shape, never from the thread count); each chunk's partial ``g`` goes to
+    its own row of ``work`` on Numba's threads, and the rows are summed in a
+    fixed order, so the result has the same bits for any thread count.  With
+    one chunk this is exactly the serial kernel.  Writes ``r``, ``g`` and
+    ``work`` in place.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+    work : ndarray of shape (n_chunks, p), X's dtype
+        Scratch: the chunks' partial correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> residual_gradient_dense_chunked(X, y, w, r, g, work)
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n = X.shape[0]
     n_chunks = work.shape[0]
@@ -303,9 +496,48 @@ def residual_gradient_dense_chunked(X, y, w, r, g, work):
 
 @jit(parallel=True)
 def residual_gradient_csr_chunked(data, indices, indptr, y, w, r, g, work):
-    """:func:`residual_gradient_csr` over ``work.shape[0]`` row chunks, multi-threaded.
+    """:func:`residual_gradient_csr` over row chunks, multi-threaded.
 
-    Same contract as :func:`residual_gradient_dense_chunked`.
+    The rows are cut into ``work.shape[0]`` chunks (chosen from the data's
+    shape, never from the thread count); each chunk's partial ``g`` goes to
+    its own row of ``work`` on Numba's threads, and the rows are summed in a
+    fixed order, so the result has the same bits for any thread count.  With
+    one chunk this is exactly the serial kernel.  Writes ``r``, ``g`` and
+    ``work`` in place.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+    work : ndarray of shape (n_chunks, p), data's dtype
+        Scratch: the chunks' partial correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> residual_gradient_csr_chunked(A.data, A.indices, A.indptr, y, w, r, g, work)
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n = indptr.shape[0] - 1
     n_chunks = work.shape[0]
@@ -399,7 +631,29 @@ def _group_span(group_ptr, l):
 
 @jit
 def group_norms(v, group_ptr, group_idx, out):
-    """``out[l] = ||v[G_l]||_2`` for each group; v (p,), out (L,) out."""
+    """Euclidean norm of each group, ``out[l] = ||v[G_l]||_2``, in place on ``out``.
+
+    Parameters
+    ----------
+    v : ndarray of shape (p,), float32 or float64
+        The vector whose groups are measured.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    out : ndarray of shape (L,), v's dtype
+        Output: the group norms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> out = np.empty(2)
+    >>> group_norms(np.array([3.0, 4.0, -2.0]), groups.group_ptr, groups.group_idx, out)
+    >>> out
+    array([5., 2.])
+    """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
     for l in range(L):
@@ -413,7 +667,32 @@ def group_norms(v, group_ptr, group_idx, out):
 
 @jit
 def group_inner(v, g, group_ptr, group_idx, out):
-    """``out[l] = <v[G_l], g[G_l]>`` for each group; v, g (p,), out (L,) out."""
+    """Inner product of two vectors within each group, ``out[l] = <v[G_l], g[G_l]>``, in place on ``out``.
+
+    Parameters
+    ----------
+    v : ndarray of shape (p,), float32 or float64
+        The first vector (the directions, in the magnitude step).
+    g : ndarray of shape (p,), v's dtype
+        The second vector (the correlation ``X.T @ r / n``).
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    out : ndarray of shape (L,), v's dtype
+        Output: the inner products.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> out = np.empty(2)
+    >>> group_inner(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]),
+    ...             groups.group_ptr, groups.group_idx, out)
+    >>> out
+    array([3., 6.])
+    """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
     for l in range(L):
@@ -427,9 +706,28 @@ def group_inner(v, g, group_ptr, group_idx, out):
 
 @jit
 def normalize_groups(z, group_ptr, group_idx):
-    """Scale each group of ``z`` (p,) to unit norm, in place.
+    """Scale each group of ``z`` to unit Euclidean norm, in place.
 
-    A group with zero norm is left unchanged.  Returns nothing.
+    A group whose norm is zero is left unchanged.
+
+    Parameters
+    ----------
+    z : ndarray of shape (p,), float32 or float64
+        Input and output: the vector to normalize group by group.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> z = np.array([3.0, 4.0, 0.0])
+    >>> normalize_groups(z, groups.group_ptr, groups.group_idx)
+    >>> z
+    array([0.6, 0.8, 0. ])
     """
     L = group_ptr.shape[0] - 1
     zero = z.dtype.type(0)
@@ -447,7 +745,32 @@ def normalize_groups(z, group_ptr, group_idx):
 
 @jit
 def expand_group_weights(u, v, group_ptr, group_idx, w):
-    """``w[G_l] = u[l]**2 * v[G_l]``; u (L,), v (p,), w (p,) out."""
+    """Coefficients from magnitudes and directions, ``w[G_l] = u[l]**2 * v[G_l]``, in place on ``w``.
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        The directions.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    w : ndarray of shape (p,), u's dtype
+        Output: the coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> w = np.empty(3)
+    >>> expand_group_weights(np.array([2.0, 3.0]), np.array([0.6, 0.8, -1.0]),
+    ...                      groups.group_ptr, groups.group_idx, w)
+    >>> w
+    array([ 2.4,  3.2, -9. ])
+    """
     L = group_ptr.shape[0] - 1
     for l in range(L):
         u2 = u[l] * u[l]
@@ -459,12 +782,37 @@ def expand_group_weights(u, v, group_ptr, group_idx, w):
 
 @jit
 def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
-    """Algorithm 1 direction step (docs/method.rst, 'Algorithm 1: weight normalization'), in place on v.
+    """Algorithm 1's direction step, in place on ``v``.
 
-    With step ``eta_l = 1/u_l**4`` the new direction is ``z_l / ||z_l||`` with
-    ``z_l = u_l**2 v_l + g_l`` (the same direction as ``v_l - eta_l grad_v``,
-    without the overflow of ``1/u_l**4``).  A group with ``||z_l|| = 0``
-    keeps its direction.  u (L,), v (p,) in/out, g (p,) = X^T r / n.
+    With the step size ``eta_l = 1 / u_l**4`` the new direction of group
+    ``l`` is ``z_l / ||z_l||`` with ``z_l = u_l**2 v_l + g_l``: the same
+    direction as the gradient step ``v_l + eta_l u_l**2 g_l``, computed
+    without the overflow of ``1 / u_l**4`` (docs/method.rst, 'Algorithm 1:
+    weight normalization').  A group with ``z_l = 0`` keeps its direction.
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        Input and output: the directions (unit norm per group).
+    g : ndarray of shape (p,), u's dtype
+        The correlation ``X.T @ r / n``.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> v = np.array([1.0, 0.0, 1.0])
+    >>> weight_normalized_direction_step(np.array([1e-3, 1e-3]), v, np.array([0.0, 2.0, -1.0]),
+    ...                                  groups.group_ptr, groups.group_idx)
+    >>> np.round(v, 6)  # while u is tiny, v turns to the direction of g
+    array([ 0.,  1., -1.])
     """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
@@ -485,10 +833,37 @@ def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
 
 @jit
 def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
-    """Algorithm 2 direction step, in place on v (docs/method.rst, 'Algorithm 2: constant direction step').
+    """Algorithm 2's direction step after the switch, in place on ``v``.
 
-    ``z_l = v_l + eta * u_l**2 * g_l``, ``v_l = z_l / ||z_l||`` (kept when
-    ``||z_l|| = 0``).  u (L,), v (p,) in/out, g (p,) = X^T r / n, eta scalar.
+    ``z_l = v_l + eta * u_l**2 * g_l`` and ``v_l = z_l / ||z_l||``; a group
+    with ``z_l = 0`` keeps its direction (docs/method.rst, 'Algorithm 2:
+    constant direction step').
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        Input and output: the directions (unit norm per group).
+    g : ndarray of shape (p,), u's dtype
+        The correlation ``X.T @ r / n``.
+    eta : float
+        The constant direction step.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> v = np.array([1.0, 0.0, 1.0])
+    >>> constant_direction_step(np.array([1.0, 1.0]), v, np.array([0.0, 1.0, 0.0]), 1.0,
+    ...                         groups.group_ptr, groups.group_idx)
+    >>> np.round(v, 4)
+    array([0.7071, 0.7071, 1.    ])
     """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
@@ -509,12 +884,36 @@ def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
 
 @jit
 def magnitude_step(u, vg, gamma):
-    """Magnitude step ``u_l <- u_l * (1 + 2 gamma vg_l)``, in place on u.
+    """The magnitude step of Algorithms 1 and 2, ``u_l <- u_l (1 + 2 gamma vg_l)``, in place on ``u``.
 
-    u (L,) in/out; vg (L,) the inner products ``<v_l, g_l>`` (see
-    :func:`group_inner`) with g = X^T r / n; gamma scalar.  Returns
-    ``STATUS_OK``, or ``STATUS_U_NONPOSITIVE`` if some ``u_l`` would reach or
-    cross zero, in which case u is left unchanged.
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        Input and output: the group magnitudes.
+    vg : ndarray of shape (L,), u's dtype
+        The inner products ``<v_l, g_l>`` (:func:`group_inner`) with the
+        correlation ``g = X.T @ r / n``.
+    gamma : float
+        The magnitude step size.
+
+    Returns
+    -------
+    int
+        ``STATUS_OK``, or ``STATUS_U_NONPOSITIVE`` if some ``u_l`` would reach
+        or cross zero; ``u`` is then left unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([1.0, 2.0])
+    >>> magnitude_step(u, np.array([0.5, -0.25]), 0.1) == STATUS_OK
+    True
+    >>> u
+    array([1.1, 1.9])
+    >>> magnitude_step(u, np.array([-10.0, 0.0]), 0.1) == STATUS_U_NONPOSITIVE
+    True
+    >>> u  # unchanged
+    array([1.1, 1.9])
     """
     L = u.shape[0]
     two_gamma = 2 * gamma
@@ -529,14 +928,39 @@ def magnitude_step(u, vg, gamma):
 
 @jit
 def capped_log_magnitude_step(u, vg, gamma, cap):
-    """Fast-schedule magnitude step (docs/method.rst, 'The fast schedule'), in place on u.
+    """The fast schedule's magnitude step, in log space and capped per group, in place on ``u``.
 
-    ``u_l <- u_l * exp(2 gamma_l vg_l)`` with ``gamma_l = min(gamma, cap / u_l**2)``:
-    the step of ``log u_l`` is ``gamma``'s until the group's ``u_l**2`` reaches
+    ``u_l <- u_l exp(2 gamma_l vg_l)`` with ``gamma_l = min(gamma, cap / u_l**2)``:
+    the step of ``log u_l`` is ``gamma`` until the group's ``u_l**2`` reaches
     ``cap / gamma``, then shrinks so that ``u_l**2`` moves by a bounded
-    factor.  u stays positive.  u (L,) in/out; vg (L,) the inner products
-    ``<v_l, g_l>``.  Returns ``STATUS_OK``, or ``STATUS_NONFINITE`` if some
-    ``u_l`` overflowed (u is then partly updated: the caller restores it).
+    factor per iteration; ``u`` stays positive (docs/method.rst, 'The fast
+    schedule').
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        Input and output: the group magnitudes (positive).
+    vg : ndarray of shape (L,), u's dtype
+        The inner products ``<v_l, g_l>`` (:func:`group_inner`).
+    gamma : float
+        The magnitude step size.
+    cap : float
+        The per-group cap (the path functions' ``step_cap``).
+
+    Returns
+    -------
+    int
+        ``STATUS_OK``, or ``STATUS_NONFINITE`` if some ``u_l`` overflowed;
+        ``u`` is then partly updated and the caller restores it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([0.1, 10.0])
+    >>> capped_log_magnitude_step(u, np.array([1.0, 1.0]), 0.5, 0.25) == STATUS_OK
+    True
+    >>> np.round(u, 4)  # the large group's step is capped at 0.25 / 100
+    array([ 0.2718, 10.0501])
     """
     L = u.shape[0]
     for l in range(L):

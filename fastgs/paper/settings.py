@@ -25,15 +25,39 @@ PAPER_SETTINGS = {
 
 
 def paper_setting(name: str, random_state=None, n_validation: int = 0, **overrides):
-    """Data of one of the paper's settings (``PAPER_SETTINGS``), plus an
-    optional validation set drawn from the same model.
+    """Data of one of the paper's simulation settings, plus an optional validation set.
 
-    ``overrides`` replace entries of the setting (e.g. ``snr=5.0`` for "snr",
-    ``n_samples=60`` for a smaller problem); see
-    :func:`make_group_sparse_regression` for the names.
+    Parameters
+    ----------
+    name : {"fig2", "fig3", "fig4", "fig5", "snr"}
+        The setting (``PAPER_SETTINGS``; docs/method.rst, 'Reference
+        results'); no default.
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed of the draw.
+    n_validation : int >= 0, default=0
+        Number of extra rows drawn from the same model as a validation set.
+    **overrides : dict
+        Replace entries of the setting (e.g. ``snr=5.0`` for "snr",
+        ``n_samples=60`` for a smaller problem); the names are those of
+        :func:`fastgs.datasets.make_group_sparse_regression`.  Default: none.
 
-    Returns ``X, y, w_star, groups`` or, with ``n_validation > 0``,
-    ``X, y, X_val, y_val, w_star, groups``.
+    Returns
+    -------
+    tuple
+        ``(X, y, w_star, groups)``, or with ``n_validation > 0``
+        ``(X, y, X_val, y_val, w_star, groups)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown setting or override.
+
+    Examples
+    --------
+    >>> from fastgs.paper.settings import paper_setting
+    >>> X, y, X_val, y_val, w_star, groups = paper_setting("fig4", 0, n_validation=100)
+    >>> X.shape, X_val.shape, groups.n_groups, int((w_star != 0).sum())
+    ((100, 500), (100, 500), 125, 16)
     """
     if name not in PAPER_SETTINGS:
         raise ValueError(f"unknown setting {name!r}; choose from {sorted(PAPER_SETTINGS)}.")
