@@ -147,7 +147,7 @@ def csr_shapes(quick: bool):
 
 @dataclass
 class FitCase:
-    """Figure-2 setting (ALGORITHMS.md §8): Alg. 1, simultaneous, gamma = 2e-3."""
+    """Figure-2 setting (docs/method.rst, 'Reference results'): Alg. 1, simultaneous, gamma = 2e-3."""
 
     X: np.ndarray
     y: np.ndarray

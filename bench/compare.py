@@ -2,7 +2,7 @@
 
 Usage (from the repository root, dev virtualenv)::
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE NUMBA_CACHE_DIR=/tmp/numba_cmp \\
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE NUMBA_CACHE_DIR=numba-cache \\
         python bench/compare.py [--cases a,b,c] [--repeats 3] [--seeds N] [--quick]
 
 Cases (``--quick`` shrinks b and c and runs fewer seeds, a smoke run):
@@ -116,8 +116,8 @@ def random_group_sparse_w(p, group_size, n_informative, rng):
 
 
 def make_case_a(seed, quick):
-    """The paper's Figure-2 setting (fastgs.datasets.paper_setting('fig2'))."""
-    from fastgs.datasets import paper_setting
+    """The paper's Figure-2 setting (fastgs.paper.settings.paper_setting('fig2'))."""
+    from fastgs.paper.settings import paper_setting
 
     X, y, w_star, _ = paper_setting("fig2", random_state=seed)
     return Data(X, y, w_star, 3, seed)

@@ -32,7 +32,8 @@ import numpy as np
 import scipy.sparse as sp
 
 import fastgs
-from fastgs.datasets import make_group_sparse_regression, paper_setting
+from fastgs.datasets import make_group_sparse_regression
+from fastgs.paper.settings import paper_setting
 
 
 def _split(X, y, n):

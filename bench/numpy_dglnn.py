@@ -1,7 +1,7 @@
 """Plain NumPy DGLNN, Algorithm 1 with the simultaneous update: the speed baseline.
 
 This is the straightforward implementation a user would write for arbitrary
-groups given as index arrays (ALGORITHMS.md §2, ``update="simultaneous"``):
+groups given as index arrays (docs/method.rst, 'Algorithm 1: weight normalization', ``update="simultaneous"``):
 a Python loop over iterations, a Python loop over groups inside it, and
 every iterate ``w(t)`` recorded.  It is deliberately *not* optimized
 (no vectorization across groups): it is the "plain NumPy loop of the same

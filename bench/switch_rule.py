@@ -1,4 +1,4 @@
-"""Which switch rule for Algorithm 2?  (ALGORITHMS.md §3)
+"""Which switch rule for Algorithm 2?  (docs/method.rst, 'Algorithm 2: constant direction step')
 
 Compares Algorithm 1, Algorithm 2 with the paper's switch rule and Algorithm 2
 with fastgs' default ("auto") rule on the paper's settings and on the Gaussian
@@ -18,7 +18,8 @@ import warnings
 import numpy as np
 
 import fastgs
-from fastgs.datasets import make_group_sparse_regression, paper_setting
+from fastgs.datasets import make_group_sparse_regression
+from fastgs.paper.settings import paper_setting
 
 SETTINGS = ["fig3", "fig4", "snr1", "snr2", "snr5", "snr10", "snr30"]
 RULES = {

@@ -1,4 +1,8 @@
-"""Real data: scikit-learn's diabetes data with a spline basis per feature.
+"""
+Real data: diabetes with spline groups
+======================================
+
+scikit-learn's diabetes data with a spline basis per feature.
 
 Each of the nine continuous features (age, bmi, bp, s1..s6) is expanded into
 6 cubic B-splines (``SplineTransformer(n_knots=5, degree=3, knots="quantile",
@@ -21,7 +25,10 @@ gives no exact zeros).
 
 Usage (from the repository root; needs ``pip install skglm``)::
 
-    NUMBA_CACHE_DIR=/tmp/numba_cache python examples/diabetes_splines.py [--splits 20]
+    python examples/diabetes_splines.py [--splits 20] [--quick]
+
+``--quick`` (what the documentation build runs) uses 3 splits and a coarser
+lambda grid for the group lasso (20 values).
 
 Prints Markdown tables: held-out R² (median, IQR), median number of groups
 chosen, fit time (one thread, after an untimed warm-up fit of every method,
@@ -88,10 +95,14 @@ def fit_dlnn(X, y, labels, seed):
     return model, chosen_features(model.coef_, labels, THRESHOLD)
 
 
-def fit_group_lasso(X, y, labels, seed, n_lambdas=50, min_ratio=1e-3):
+N_LAMBDAS = 50  # the group lasso's lambda grid (--quick: 20)
+
+
+def fit_group_lasso(X, y, labels, seed, n_lambdas=None, min_ratio=1e-3):
     """skglm GroupLasso with lambda by K-fold CV (warm starts), refit on (X, y)."""
     from skglm import GroupLasso
 
+    n_lambdas = N_LAMBDAS if n_lambdas is None else n_lambdas
     names = list(dict.fromkeys(labels))
     groups = [list(np.flatnonzero(labels == f)) for f in names]
     weights = np.sqrt([len(g) for g in groups])
@@ -195,7 +206,13 @@ def frequency_table(records, features):
 def main(argv=None):
     ap = argparse.ArgumentParser(description="DGLNN vs group lasso vs DLNN on diabetes splines")
     ap.add_argument("--splits", type=int, default=20, help="number of random train/test splits")
+    ap.add_argument("--quick", action="store_true",
+                    help="3 splits and a 20-value lambda grid (the documentation build)")
     args = ap.parse_args(argv)
+    if args.quick:
+        global N_LAMBDAS
+        N_LAMBDAS = 20
+        args.splits = 3
     records, features = run(args.splits)
     print(summary_table(records, args.splits))
     print()

@@ -41,7 +41,7 @@ __all__ = [
     "__version__",
 ]
 
-# the estimators import scikit-learn (about 0.6 s): loaded on first use, so that
+# the estimators import scikit-learn, which is slow to import: loaded on first use, so that
 # `import fastgs` for the path functions and kernels stays fast
 _ESTIMATORS = ("DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor")
 

@@ -71,7 +71,7 @@ class Design:
         that depends only on the data, since the partial sums' order does).
         CSC: work_G (chunks + 1, p) int64, where column j's stored entries of
         the rows of chunk c start (see
-        :func:`fastgs.kernels.residual_gradient_folds_csc_chunked`): one chunk
+        :func:`fastgs.cv_kernels.residual_gradient_folds_csc_chunked`): one chunk
         per thread (at least 64K stored entries each), as the bits do not
         depend on the chunks; one chunk (the serial sweep) when a column's row
         indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row

@@ -24,7 +24,7 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 
 REPRODUCE_EPILOG = """\
-experiments (ALGORITHMS.md §8 lists what each should reach):
+experiments (docs/method.rst, 'Reference results', lists what each should reach):
   fig2   Algorithm 1, n=150, p=300, 3 groups of 3, entries 10, gamma=2e-3
   fig3   Algorithm 2 (paper's switch rule), entries 5..13
   fig4   DGLNN vs the diagonal linear network a∘a−b∘b, n=100, p=500, 4 groups of 4
@@ -133,7 +133,7 @@ def _schedules() -> tuple:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .experiments import EXPERIMENTS
+    from .paper.experiments import EXPERIMENTS
 
     parser = _Parser(
         prog="fastgs",
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reproduce",
         help="rerun the paper's Section 5 experiments and the SNR comparison",
         description="Rerun an experiment of the paper: print a results table (with the "
-        "numbers ALGORITHMS.md §8 expects) and write figures, CSV and JSON.",
+        "numbers the paper's settings should reach) and write figures, CSV and JSON.",
         epilog=REPRODUCE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -330,7 +330,7 @@ def _cluster_runner(address: str):
 
 
 def _cmd_reproduce(args) -> int:
-    from . import experiments
+    from .paper import experiments
     from ._progress import sequential_map
 
     names = list(experiments.EXPERIMENTS) if args.experiment == "all" else [args.experiment]
@@ -365,7 +365,7 @@ def _cmd_reproduce(args) -> int:
         with open(os.path.join(out, f"{name}.json"), "w") as f:
             json.dump(result.to_dict(), f, indent=1)
         if can_plot:
-            from .plotting import plot_experiment
+            from .paper.figures import plot_experiment
 
             fig = plot_experiment(result)
             fig.savefig(os.path.join(out, f"{name}.png"), dpi=80)

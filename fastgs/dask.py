@@ -16,8 +16,8 @@ that imports ``dask`` and ``distributed`` (the ``fastgs[dask]`` extra).
 - :func:`map_on_cluster` runs independent fits (seeds, settings) on a cluster.
 
 Why actors: a task per block per iteration goes through the scheduler and
-costs milliseconds per block; an actor call goes straight from the client to
-the worker (``bench/dask_scaling.py`` measures both).
+costs a scheduler round trip per block; an actor call goes straight from the
+client to the worker (``bench/dask_scaling.py`` measures both).
 """
 
 from __future__ import annotations

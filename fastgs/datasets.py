@@ -1,4 +1,8 @@
-"""Simulated data in the designs of the paper (Section 5 and the SNR appendix)."""
+"""Simulated group-sparse regression data (the designs of the paper's Section 5).
+
+The paper's own settings (``paper_setting``, ``PAPER_SETTINGS``) live in
+:mod:`fastgs.paper.settings`.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +11,8 @@ import numpy as np
 from ._validation import check_scalar
 from .groups import Groups, make_groups
 
-__all__ = ["PAPER_SETTINGS", "make_group_sparse_regression", "paper_setting"]
+__all__ = ["make_group_sparse_regression"]
 
-#: The paper's simulation settings (ALGORITHMS.md §8).
-PAPER_SETTINGS = {
-    "fig2": dict(n_samples=150, n_features=300, group_size=3, n_informative_groups=3,
-                 coef=10.0, design="rademacher", noise=0.5),
-    "fig3": dict(n_samples=150, n_features=300, group_size=3, n_informative_groups=3,
-                 coef=np.linspace(5.0, 13.0, 9), design="rademacher", noise=0.5),
-    "fig4": dict(n_samples=100, n_features=500, group_size=4, n_informative_groups=4,
-                 coef=1.0, design="rademacher", noise=0.5),
-    "fig5": dict(n_samples=80, n_features=200, group_size=1, n_informative_groups=5,
-                 coef=np.array([1.0, -1.0, 1.0, -1.0, 1.0]), design="rademacher", noise=0.5),
-    # the appendix's SNR comparison; vary the SNR with paper_setting("snr", ..., snr=5.0)
-    "snr": dict(n_samples=150, n_features=300, group_size=4, n_informative_groups=3,
-                coef=10.0, design="gaussian", snr=10.0),
-}  # fmt: skip
 
 
 def make_group_sparse_regression(
@@ -39,32 +29,70 @@ def make_group_sparse_regression(
     random_state=None,
     dtype=np.float64,
 ):
-    """Draw ``y = X w* + noise`` with a group-sparse ``w*``.
+    """Draw a regression problem ``y = X w* + noise`` with a group-sparse ``w*``.
+
+    The design of the paper's simulations (Section 5 and the SNR appendix):
+    i.i.d. Rademacher or Gaussian entries, contiguous groups of equal size
+    (or shuffled ones), the first groups on the support.
 
     Parameters
     ----------
-    n_samples, n_features : int
-    group_size : int, size of the contiguous groups (must divide n_features)
-    n_informative_groups : int, number of groups on the support (the first
-        ones unless ``shuffle_groups``)
-    coef : float or array of length ``group_size * n_informative_groups``,
-        the values of ``w*`` on its support
-    design : {"rademacher", "gaussian"}, distribution of the entries of X
-    noise : float, standard deviation sigma of the Gaussian noise
-    snr : float or None; if given, sigma is set so that
-        ``||w*||^2 / sigma^2 = snr`` (the signal-to-noise ratio of
-        ``x^T w*`` for unit-variance features) and ``noise`` is ignored
-    shuffle_groups : bool, assign features to groups in a random order
-        (non-contiguous groups)
-    random_state : None, int or numpy Generator
-    dtype : float64 or float32
+    n_samples : int >= 1, default=150
+        Number of rows of X.
+    n_features : int >= 1, default=300
+        Number of columns of X.
+    group_size : int >= 1, default=3
+        Size of every group; must divide ``n_features``.
+    n_informative_groups : int >= 0, default=3
+        Number of groups on the support: the first ones, unless
+        ``shuffle_groups``.
+    coef : float or array-like of shape (group_size * n_informative_groups,), default=10.0
+        The values of ``w*`` on its support (a float: the same value
+        everywhere).
+    design : {"rademacher", "gaussian"}, default="rademacher"
+        Distribution of the entries of X.
+    noise : float >= 0, default=0.5
+        Standard deviation sigma of the Gaussian noise (ignored when ``snr``
+        is given).
+    snr : float > 0 or None, default=None
+        If given, sigma is set so that ``||w*||^2 / sigma^2 = snr``, the
+        signal-to-noise ratio of ``x^T w*`` for unit-variance features.
+    shuffle_groups : bool, default=False
+        Assign the features to groups in a random order (non-contiguous
+        groups).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed of the draw.
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        Floating-point type of the returned arrays.
 
     Returns
     -------
-    X : (n_samples, n_features) ndarray
-    y : (n_samples,) ndarray
-    w_star : (n_features,) ndarray
-    groups : fastgs.Groups
+    X : ndarray of shape (n_samples, n_features)
+        The design matrix.
+    y : ndarray of shape (n_samples,)
+        The targets.
+    w_star : ndarray of shape (n_features,)
+        The true coefficients.
+    groups : Groups
+        The groups.
+
+    Raises
+    ------
+    ValueError
+        For an invalid size, design or noise level, naming the argument.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     50, 12, group_size=4, n_informative_groups=1, coef=2.0, random_state=0)
+    >>> X.shape, y.shape, groups
+    ((50, 12), (50,), Groups(n_features=12, n_groups=3, size 4))
+    >>> w_star
+    array([2., 2., 2., 2., 0., 0., 0., 0., 0., 0., 0., 0.])
+    >>> sorted(np.unique(X).tolist())
+    [-1.0, 1.0]
     """
     n = check_scalar(n_samples, "n_samples", low=1, low_inclusive=True, integer=True)
     p = check_scalar(n_features, "n_features", low=1, low_inclusive=True, integer=True)
@@ -99,26 +127,21 @@ def make_group_sparse_regression(
     return X.astype(dtype), y.astype(dtype), w_star.astype(dtype), groups
 
 
-def paper_setting(name: str, random_state=None, n_validation: int = 0, **overrides):
-    """Data of one of the paper's settings (``PAPER_SETTINGS``), plus an
-    optional validation set drawn from the same model.
+# the paper's settings moved to fastgs.paper.settings; the old names still work
+_MOVED_TO_PAPER = ("PAPER_SETTINGS", "paper_setting")
 
-    ``overrides`` replace entries of the setting (e.g. ``snr=5.0`` for "snr",
-    ``n_samples=60`` for a smaller problem); see
-    :func:`make_group_sparse_regression` for the names.
 
-    Returns ``X, y, w_star, groups`` or, with ``n_validation > 0``,
-    ``X, y, X_val, y_val, w_star, groups``.
-    """
-    if name not in PAPER_SETTINGS:
-        raise ValueError(f"unknown setting {name!r}; choose from {sorted(PAPER_SETTINGS)}.")
-    spec = dict(PAPER_SETTINGS[name])
-    unknown = set(overrides) - set(spec) - {"snr", "noise", "shuffle_groups", "dtype"}
-    if unknown:
-        raise ValueError(f"paper_setting: unknown override(s) {sorted(unknown)}.")
-    spec.update(overrides)
-    n = spec.pop("n_samples")
-    X, y, w, groups = make_group_sparse_regression(n + n_validation, random_state=random_state, **spec)
-    if n_validation:
-        return X[:n], y[:n], X[n:], y[n:], w, groups
-    return X, y, w, groups
+def __getattr__(name):
+    if name in _MOVED_TO_PAPER:
+        import warnings
+
+        from .paper import settings
+
+        warnings.warn(
+            f"fastgs.datasets.{name} moved to fastgs.paper.settings.{name}; "
+            "the old name will be removed in a future release.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(settings, name)
+    raise AttributeError(f"module 'fastgs.datasets' has no attribute {name!r}")

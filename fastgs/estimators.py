@@ -267,7 +267,9 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
 
     Attributes
     ----------
-    coef_ : (p,) ; intercept_ : float ; u_ : (L,) group magnitudes
+    coef_ : (p,) coefficients
+    intercept_ : float
+    u_ : (L,) group magnitudes
     groups_ : fastgs.Groups
     n_iter_ : iterations of the final model, counting the fast schedule's
         analytically skipped start

@@ -1,7 +1,7 @@
 """Group specifications and their canonical CSR encoding.
 
 A partition of the ``p`` features into ``L`` groups is stored as two int64
-arrays (ALGORITHMS.md §1):
+arrays (docs/method.rst, 'Groups'):
 
 - ``group_ptr`` (L + 1,): ``group_ptr[0] == 0``, strictly increasing,
   ``group_ptr[L] == p``;
@@ -33,15 +33,52 @@ def _describe(values, limit: int = 10) -> str:
 class Groups:
     """A validated partition of ``n_features`` features into groups.
 
-    Build it with :func:`make_groups` (or ``Groups.from_spec``); the
-    constructor itself only checks an already-canonical encoding.
+    Build it with :func:`make_groups` (or ``Groups.from_spec``) from a group
+    size, labels or index lists; the constructor itself takes the canonical
+    encoding (docs/method.rst, 'Groups') and checks it.  The arrays are
+    read-only copies, so a ``Groups`` can be shared and pickled safely.
+
+    Parameters
+    ----------
+    group_ptr : array-like of int of shape (n_groups + 1,)
+        Group boundaries in ``group_idx``: starts at 0, strictly increasing
+        (no empty group), ends at ``n_features``.
+    group_idx : array-like of int of shape (n_features,)
+        A permutation of ``range(n_features)``; the features of group ``l``
+        are ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    labels : array-like of shape (n_groups,), default=None
+        The user's label of each group; None means ``arange(n_groups)``.
 
     Attributes
     ----------
-    group_ptr : ndarray of int64, shape (n_groups + 1,)
-    group_idx : ndarray of int64, shape (n_features,)
-    labels : ndarray, shape (n_groups,)
-        The user's label of each group (group order), or ``arange(n_groups)``.
+    group_ptr : ndarray of int64 of shape (n_groups + 1,)
+        Read-only copy of ``group_ptr``.
+    group_idx : ndarray of int64 of shape (n_features,)
+        Read-only copy of ``group_idx``.
+    labels : ndarray of shape (n_groups,)
+        The label of each group, in group order.
+
+    Raises
+    ------
+    ValueError
+        If the encoding is not a partition into non-empty groups.
+
+    See Also
+    --------
+    make_groups : build the encoding from a group size, labels or index lists.
+
+    Examples
+    --------
+    >>> from fastgs import Groups
+    >>> groups = Groups([0, 2, 5], [4, 0, 1, 2, 3])
+    >>> groups
+    Groups(n_features=5, n_groups=2, sizes 2..3)
+    >>> groups.indices(0), groups.feature_group
+    (array([4, 0]), array([0, 1, 1, 1, 0]))
+    >>> Groups([0, 2, 5], [4, 0, 1, 2, 2])
+    Traceback (most recent call last):
+    ...
+    ValueError: group_idx: features assigned more than once ...: 2.
     """
 
     __slots__ = ("group_ptr", "group_idx", "labels", "_feature_group")
@@ -79,24 +116,27 @@ class Groups:
 
     @classmethod
     def from_spec(cls, spec, n_features: int) -> "Groups":
+        """The same as :func:`make_groups` ``(spec, n_features)``."""
         return make_groups(spec, n_features)
 
     @property
     def n_groups(self) -> int:
+        """int: the number of groups L."""
         return self.group_ptr.size - 1
 
     @property
     def n_features(self) -> int:
+        """int: the number of features p."""
         return self.group_idx.size
 
     @property
     def sizes(self) -> np.ndarray:
-        """Number of features in each group, int64 (n_groups,)."""
+        """ndarray of int64 of shape (n_groups,): the number of features in each group."""
         return np.diff(self.group_ptr)
 
     @property
     def feature_group(self) -> np.ndarray:
-        """Group index of each feature, int64 (n_features,)."""
+        """ndarray of int64 of shape (n_features,): the group index of each feature."""
         if self._feature_group is None:
             fg = np.empty(self.n_features, dtype=np.int64)
             fg[self.group_idx] = np.repeat(np.arange(self.n_groups), self.sizes)
@@ -105,7 +145,7 @@ class Groups:
         return self._feature_group
 
     def indices(self, l: int) -> np.ndarray:
-        """Feature indices of group ``l``."""
+        """The feature indices of group ``l`` (a read-only view), shape (sizes[l],)."""
         return self.group_idx[self.group_ptr[l] : self.group_ptr[l + 1]]
 
     def __iter__(self):
@@ -284,21 +324,54 @@ def _from_index_lists(spec, p: int) -> Groups:
 def make_groups(spec, n_features: int) -> Groups:
     """Validate a group specification and return its canonical :class:`Groups`.
 
+    Every function and estimator that takes ``groups`` calls this once, before
+    any work; the compiled kernels then trust the result.
+
     Parameters
     ----------
-    spec : None, int, array-like of labels, sequence of index sequences, or Groups
-        - ``None``: one group per feature (group size 1);
-        - ``int`` k: contiguous groups of size k (k must divide ``n_features``);
-        - a length-``n_features`` array of labels (int or str, any order,
-          non-contiguous allowed); groups are ordered by sorted label;
-        - a sequence of index sequences partitioning ``range(n_features)``;
-        - a :class:`Groups` instance (checked against ``n_features``).
+    spec : None, int, array-like of shape (n_features,), sequence of sequences of int, dict or Groups
+        The groups, in one of these forms (there is no default: ``None`` is
+        itself a form):
+
+        - ``None``: one group per feature (group size 1, plain sparsity);
+        - an int ``k``: contiguous groups of ``k`` features (``k`` must
+          divide ``n_features``);
+        - one label per feature (ints or strings, any order, non-contiguous
+          groups allowed); groups are ordered by sorted label;
+        - a sequence of index sequences (or a dict of them) that together
+          contain every feature exactly once;
+        - a :class:`Groups` instance, checked against ``n_features``.
     n_features : int
+        The number of features p, at least 1 (no default).
+
+    Returns
+    -------
+    Groups
+        The canonical encoding (``group_ptr``, ``group_idx``, ``labels``).
 
     Raises
     ------
-    ValueError, TypeError
-        For any invalid specification, naming the offending features or groups.
+    ValueError
+        For an invalid specification (a size that does not divide
+        ``n_features``, an index out of range, a feature in two groups or in
+        none, an empty group, a label array of the wrong length), naming the
+        offending features or groups.
+    TypeError
+        For a specification of the wrong type (a float size, a string, a
+        bool, a mix of scalars and sequences).
+
+    Examples
+    --------
+    >>> from fastgs import make_groups
+    >>> make_groups(3, 6).group_idx
+    array([0, 1, 2, 3, 4, 5])
+    >>> g = make_groups(["b", "a", "b", "a"], 4)
+    >>> g.labels, [list(map(int, g.indices(l))) for l in range(g.n_groups)]
+    (array(['a', 'b'], dtype='<U1'), [[1, 3], [0, 2]])
+    >>> make_groups([[0, 1], [1, 2]], 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: groups: ...
     """
     if not _is_int_scalar(n_features) or n_features < 1:
         raise ValueError(f"n_features must be a positive integer, got {n_features!r}.")

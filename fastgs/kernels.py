@@ -23,14 +23,14 @@ Kernels that touch X
 ``residual_gradient_dense_chunked / residual_gradient_csr_chunked``
     multi-threaded versions over a fixed number of row chunks (a (chunks, p)
     workspace), bit-identical for any thread count.
-``residual_gradient_folds_dense / _csr / _csc`` (and ``_chunked`` versions)
-    K models at once for cross-validation: row i validates model ``fold[i]``
-    and trains all the others, in one sweep over X (CSC: two column sweeps).
 ``residual_gradient(design, y, w, r, g[, work])`` and ``residual(design, y, w, r)``
     storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
     3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
     ``(data, indices, indptr, n_rows)`` (CSC).  The choice is made at compile
     time from the types, so solvers are written once for every storage.
+
+The cross-validation sweeps (K models in one sweep over X) are internal to
+the solver and live in :mod:`fastgs.cv_kernels`.
 
 Kernels over groups (CSR-encoded ``group_ptr`` (L+1,), ``group_idx`` (p,))
 --------------------------------------------------------------------------
@@ -62,12 +62,6 @@ __all__ = [
     "residual_gradient_csc",
     "residual_gradient_dense_chunked",
     "residual_gradient_csr_chunked",
-    "residual_gradient_folds_dense",
-    "residual_gradient_folds_csr",
-    "residual_gradient_folds_csc",
-    "residual_gradient_folds_dense_chunked",
-    "residual_gradient_folds_csr_chunked",
-    "residual_gradient_folds_csc_chunked",
     "residual_dense",
     "residual_csr",
     "residual_csc",
@@ -104,19 +98,43 @@ _ROW_BLOCK = 4
 
 @jit
 def residual_gradient_dense(X, y, w, r, g):
-    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for dense C-ordered X.
+    """Fused residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for dense X.
+
+    Writes ``r`` and ``g`` in place in one pass over the rows of X: rows are
+    taken four at a time (four dot products with ``w``, then one update of
+    ``g`` from the same rows while they are in cache), so X is read once.
 
     Parameters
     ----------
-    X : (n, p) float32/float64, C-contiguous
-    y : (n,) same dtype
-    w : (p,) same dtype
-    r : (n,) out, residual
-    g : (p,) out, unscaled correlation ``X.T @ r``
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
 
-    One pass over X: rows are processed four at a time (four dot products
-    with ``w``, then one update of ``g`` from the same rows while they are in
-    cache).
+    See Also
+    --------
+    residual_gradient_dense_chunked : the multi-threaded version.
+    residual_gradient_csr, residual_gradient_csc : sparse X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_dense(X, y, w, r, g)
+    >>> r, g
+    (array([-1. ,  1.5,  0. ]), array([-1. , -0.5]))
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n, p = X.shape
     for j in range(p):
@@ -163,25 +181,54 @@ def residual_gradient_dense(X, y, w, r, g):
 
 @jit
 def residual_gradient_csr(data, indices, indptr, y, w, r, g):
-    """Fused ``r = y - X @ w`` and ``g = X.T @ r`` for CSR X, one row sweep.
+    """Fused residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for CSR X.
+
+    Writes ``r`` and ``g`` in place in one sweep over the rows of X.
 
     Parameters
     ----------
-    data : (nnz,) float32/float64
-    indices : (nnz,) int32/int64, column indices, each in [0, p)
-    indptr : (n + 1,) int32/int64
-    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
 
-    Duplicate entries are summed (as SciPy does); unsorted indices are fine.
+    See Also
+    --------
+    residual_gradient_csr_chunked : the multi-threaded version.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_csr(A.data, A.indices, A.indptr, y, w, r, g)
+    >>> np.allclose(r, y - X @ w), np.allclose(g, X.T @ r)
+    (True, True)
     """
     n = indptr.shape[0] - 1
     for j in range(g.shape[0]):
         g[j] = 0
     zero = data.dtype.type(0)
     for i in range(n):
-        # Row slices give LLVM a known trip count and base pointers (measured:
-        # ~1.5x faster than indexing data/indices by k), and the unsigned
-        # index drops numba's negative-index wraparound branch.
+        # Row slices give LLVM a known trip count and base pointers (faster
+        # than indexing data/indices by k), and the unsigned index drops
+        # numba's negative-index wraparound branch.
         d = data[indptr[i] : indptr[i + 1]]
         ix = indices[indptr[i] : indptr[i + 1]]
         s = zero
@@ -195,14 +242,42 @@ def residual_gradient_csr(data, indices, indptr, y, w, r, g):
 
 @jit
 def residual_gradient_csc(data, indices, indptr, y, w, r, g):
-    """``r = y - X @ w`` and ``g = X.T @ r`` for CSC X (two column sweeps).
+    """Residual and correlation ``r = y - X @ w``, ``g = X.T @ r`` for CSC X.
+
+    Writes ``r`` and ``g`` in place in two sweeps over the columns: the
+    first scatters ``r``, the second gathers ``g``.  A single fit converts
+    CSC to CSR instead (one fused sweep); this kernel is for your own code.
 
     Parameters
     ----------
-    data : (nnz,) float32/float64
-    indices : (nnz,) int32/int64, row indices, each in [0, n)
-    indptr : (p + 1,) int32/int64
-    y : (n,) ; w : (p,) ; r : (n,) out ; g : (p,) out (unscaled).
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csc_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> residual_gradient_csc(A.data, A.indices, A.indptr, y, w, r, g)
+    >>> np.allclose(r, y - X @ w), np.allclose(g, X.T @ r)
+    (True, True)
     """
     residual_csc(data, indices, indptr, y, w, r)
     p = indptr.shape[0] - 1
@@ -218,7 +293,30 @@ def residual_gradient_csc(data, indices, indptr, y, w, r, g):
 
 @jit
 def residual_dense(X, y, w, r):
-    """``r = y - X @ w`` for dense C-ordered X (n, p); r (n,) out."""
+    """Residual ``r = y - X @ w`` for dense X, in place on ``r``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r = np.empty(3)
+    >>> residual_dense(X, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     n, p = X.shape
     zero = X.dtype.type(0)
     for i in range(n):
@@ -231,7 +329,37 @@ def residual_dense(X, y, w, r):
 
 @jit
 def residual_csr(data, indices, indptr, y, w, r):
-    """``r = y - X @ w`` for CSR X; r (n,) out."""
+    """Residual ``r = y - X @ w`` for CSR X, in place on ``r``.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r = np.empty(3)
+    >>> residual_csr(A.data, A.indices, A.indptr, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     n = indptr.shape[0] - 1
     zero = data.dtype.type(0)
     for i in range(n):
@@ -245,7 +373,36 @@ def residual_csr(data, indices, indptr, y, w, r):
 
 @jit
 def residual_csc(data, indices, indptr, y, w, r):
-    """``r = y - X @ w`` for CSC X (a scatter over columns); r (n,) out."""
+    """Residual ``r = y - X @ w`` for CSC X (a scatter over columns), in place on ``r``.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csc_matrix(X)
+    >>> r = np.empty(3)
+    >>> residual_csc(A.data, A.indices, A.indptr, y, w, r)
+    >>> r
+    array([-1. ,  1.5,  0. ])
+    """
     for i in range(r.shape[0]):
         r[i] = y[i]
     p = indptr.shape[0] - 1
@@ -290,11 +447,41 @@ def _sum_chunks(work, g):
 
 @jit(parallel=True)
 def residual_gradient_dense_chunked(X, y, w, r, g, work):
-    """:func:`residual_gradient_dense` over ``work.shape[0]`` row chunks, multi-threaded.
+    """:func:`residual_gradient_dense` over row chunks, multi-threaded.
 
-    work : (n_chunks, p) scratch.  With one chunk this is exactly the serial
-    kernel; with more, chunks run on Numba's threads and their partial
-    gradients are summed in a fixed order (same bits for any thread count).
+    The rows are cut into ``work.shape[0]`` chunks (chosen from the data's
+    shape, never from the thread count); each chunk's partial ``g`` goes to
+    its own row of ``work`` on Numba's threads, and the rows are summed in a
+    fixed order, so the result has the same bits for any thread count.  With
+    one chunk this is exactly the serial kernel.  Writes ``r``, ``g`` and
+    ``work`` in place.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+    work : ndarray of shape (n_chunks, p), X's dtype
+        Scratch: the chunks' partial correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> residual_gradient_dense_chunked(X, y, w, r, g, work)
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n = X.shape[0]
     n_chunks = work.shape[0]
@@ -309,9 +496,48 @@ def residual_gradient_dense_chunked(X, y, w, r, g, work):
 
 @jit(parallel=True)
 def residual_gradient_csr_chunked(data, indices, indptr, y, w, r, g, work):
-    """:func:`residual_gradient_csr` over ``work.shape[0]`` row chunks, multi-threaded.
+    """:func:`residual_gradient_csr` over row chunks, multi-threaded.
 
-    Same contract as :func:`residual_gradient_dense_chunked`.
+    The rows are cut into ``work.shape[0]`` chunks (chosen from the data's
+    shape, never from the thread count); each chunk's partial ``g`` goes to
+    its own row of ``work`` on Numba's threads, and the rows are summed in a
+    fixed order, so the result has the same bits for any thread count.  With
+    one chunk this is exactly the serial kernel.  Writes ``r``, ``g`` and
+    ``work`` in place.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``; unsorted indices and
+        duplicates are fine (duplicates are summed, as in SciPy).
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the residual ``y - X @ w``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r`` (divide by n for the
+        gradient of the loss of docs/method.rst, 'Loss scaling').
+    work : ndarray of shape (n_chunks, p), data's dtype
+        Scratch: the chunks' partial correlations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> w = np.array([1.0, 0.5])
+    >>> import scipy.sparse as sp
+    >>> A = sp.csr_matrix(X)
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> residual_gradient_csr_chunked(A.data, A.indices, A.indptr, y, w, r, g, work)
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
     """
     n = indptr.shape[0] - 1
     n_chunks = work.shape[0]
@@ -397,15 +623,37 @@ def _group_span(group_ptr, l):
     """Positions ``[start, stop)`` of group l in group_idx, as unsigned ints.
 
     An unsigned position drops Numba's negative-index wraparound, which
-    otherwise makes LLVM load group_idx with a gather: the group kernels run
-    1.3-1.6x faster with it at p = 200000 in groups of 10.
+    otherwise makes LLVM load group_idx with a gather (the speed-up is on
+    docs/performance.rst, 'Design measurements').
     """
     return np.uint64(group_ptr[l]), np.uint64(group_ptr[l + 1])
 
 
 @jit
 def group_norms(v, group_ptr, group_idx, out):
-    """``out[l] = ||v[G_l]||_2`` for each group; v (p,), out (L,) out."""
+    """Euclidean norm of each group, ``out[l] = ||v[G_l]||_2``, in place on ``out``.
+
+    Parameters
+    ----------
+    v : ndarray of shape (p,), float32 or float64
+        The vector whose groups are measured.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    out : ndarray of shape (L,), v's dtype
+        Output: the group norms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> out = np.empty(2)
+    >>> group_norms(np.array([3.0, 4.0, -2.0]), groups.group_ptr, groups.group_idx, out)
+    >>> out
+    array([5., 2.])
+    """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
     for l in range(L):
@@ -419,7 +667,32 @@ def group_norms(v, group_ptr, group_idx, out):
 
 @jit
 def group_inner(v, g, group_ptr, group_idx, out):
-    """``out[l] = <v[G_l], g[G_l]>`` for each group; v, g (p,), out (L,) out."""
+    """Inner product of two vectors within each group, ``out[l] = <v[G_l], g[G_l]>``, in place on ``out``.
+
+    Parameters
+    ----------
+    v : ndarray of shape (p,), float32 or float64
+        The first vector (the directions, in the magnitude step).
+    g : ndarray of shape (p,), v's dtype
+        The second vector (the correlation ``X.T @ r / n``).
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    out : ndarray of shape (L,), v's dtype
+        Output: the inner products.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> out = np.empty(2)
+    >>> group_inner(np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0]),
+    ...             groups.group_ptr, groups.group_idx, out)
+    >>> out
+    array([3., 6.])
+    """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
     for l in range(L):
@@ -433,9 +706,28 @@ def group_inner(v, g, group_ptr, group_idx, out):
 
 @jit
 def normalize_groups(z, group_ptr, group_idx):
-    """Scale each group of ``z`` (p,) to unit norm, in place.
+    """Scale each group of ``z`` to unit Euclidean norm, in place.
 
-    A group with zero norm is left unchanged.  Returns nothing.
+    A group whose norm is zero is left unchanged.
+
+    Parameters
+    ----------
+    z : ndarray of shape (p,), float32 or float64
+        Input and output: the vector to normalize group by group.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> z = np.array([3.0, 4.0, 0.0])
+    >>> normalize_groups(z, groups.group_ptr, groups.group_idx)
+    >>> z
+    array([0.6, 0.8, 0. ])
     """
     L = group_ptr.shape[0] - 1
     zero = z.dtype.type(0)
@@ -453,7 +745,32 @@ def normalize_groups(z, group_ptr, group_idx):
 
 @jit
 def expand_group_weights(u, v, group_ptr, group_idx, w):
-    """``w[G_l] = u[l]**2 * v[G_l]``; u (L,), v (p,), w (p,) out."""
+    """Coefficients from magnitudes and directions, ``w[G_l] = u[l]**2 * v[G_l]``, in place on ``w``.
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        The directions.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    w : ndarray of shape (p,), u's dtype
+        Output: the coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> w = np.empty(3)
+    >>> expand_group_weights(np.array([2.0, 3.0]), np.array([0.6, 0.8, -1.0]),
+    ...                      groups.group_ptr, groups.group_idx, w)
+    >>> w
+    array([ 2.4,  3.2, -9. ])
+    """
     L = group_ptr.shape[0] - 1
     for l in range(L):
         u2 = u[l] * u[l]
@@ -465,12 +782,37 @@ def expand_group_weights(u, v, group_ptr, group_idx, w):
 
 @jit
 def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
-    """Algorithm 1 direction step (ALGORITHMS.md §2), in place on v.
+    """Algorithm 1's direction step, in place on ``v``.
 
-    With step ``eta_l = 1/u_l**4`` the new direction is ``z_l / ||z_l||`` with
-    ``z_l = u_l**2 v_l + g_l`` (the same direction as ``v_l - eta_l grad_v``,
-    without the overflow of ``1/u_l**4``).  A group with ``||z_l|| = 0``
-    keeps its direction.  u (L,), v (p,) in/out, g (p,) = X^T r / n.
+    With the step size ``eta_l = 1 / u_l**4`` the new direction of group
+    ``l`` is ``z_l / ||z_l||`` with ``z_l = u_l**2 v_l + g_l``: the same
+    direction as the gradient step ``v_l + eta_l u_l**2 g_l``, computed
+    without the overflow of ``1 / u_l**4`` (docs/method.rst, 'Algorithm 1:
+    weight normalization').  A group with ``z_l = 0`` keeps its direction.
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        Input and output: the directions (unit norm per group).
+    g : ndarray of shape (p,), u's dtype
+        The correlation ``X.T @ r / n``.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> v = np.array([1.0, 0.0, 1.0])
+    >>> weight_normalized_direction_step(np.array([1e-3, 1e-3]), v, np.array([0.0, 2.0, -1.0]),
+    ...                                  groups.group_ptr, groups.group_idx)
+    >>> np.round(v, 6)  # while u is tiny, v turns to the direction of g
+    array([ 0.,  1., -1.])
     """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
@@ -491,10 +833,37 @@ def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
 
 @jit
 def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
-    """Algorithm 2 direction step, in place on v (ALGORITHMS.md §3).
+    """Algorithm 2's direction step after the switch, in place on ``v``.
 
-    ``z_l = v_l + eta * u_l**2 * g_l``, ``v_l = z_l / ||z_l||`` (kept when
-    ``||z_l|| = 0``).  u (L,), v (p,) in/out, g (p,) = X^T r / n, eta scalar.
+    ``z_l = v_l + eta * u_l**2 * g_l`` and ``v_l = z_l / ||z_l||``; a group
+    with ``z_l = 0`` keeps its direction (docs/method.rst, 'Algorithm 2:
+    constant direction step').
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        The group magnitudes.
+    v : ndarray of shape (p,), u's dtype
+        Input and output: the directions (unit norm per group).
+    g : ndarray of shape (p,), u's dtype
+        The correlation ``X.T @ r / n``.
+    eta : float
+        The constant direction step.
+    group_ptr : ndarray of shape (L + 1,), int64
+        Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
+    group_idx : ndarray of shape (p,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs import make_groups
+    >>> groups = make_groups([0, 0, 1], 3)  # features 0, 1 in group 0; feature 2 in group 1
+    >>> v = np.array([1.0, 0.0, 1.0])
+    >>> constant_direction_step(np.array([1.0, 1.0]), v, np.array([0.0, 1.0, 0.0]), 1.0,
+    ...                         groups.group_ptr, groups.group_idx)
+    >>> np.round(v, 4)
+    array([0.7071, 0.7071, 1.    ])
     """
     L = group_ptr.shape[0] - 1
     zero = v.dtype.type(0)
@@ -515,12 +884,36 @@ def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
 
 @jit
 def magnitude_step(u, vg, gamma):
-    """Magnitude step ``u_l <- u_l * (1 + 2 gamma vg_l)``, in place on u.
+    """The magnitude step of Algorithms 1 and 2, ``u_l <- u_l (1 + 2 gamma vg_l)``, in place on ``u``.
 
-    u (L,) in/out; vg (L,) the inner products ``<v_l, g_l>`` (see
-    :func:`group_inner`) with g = X^T r / n; gamma scalar.  Returns
-    ``STATUS_OK``, or ``STATUS_U_NONPOSITIVE`` if some ``u_l`` would reach or
-    cross zero, in which case u is left unchanged.
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        Input and output: the group magnitudes.
+    vg : ndarray of shape (L,), u's dtype
+        The inner products ``<v_l, g_l>`` (:func:`group_inner`) with the
+        correlation ``g = X.T @ r / n``.
+    gamma : float
+        The magnitude step size.
+
+    Returns
+    -------
+    int
+        ``STATUS_OK``, or ``STATUS_U_NONPOSITIVE`` if some ``u_l`` would reach
+        or cross zero; ``u`` is then left unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([1.0, 2.0])
+    >>> magnitude_step(u, np.array([0.5, -0.25]), 0.1) == STATUS_OK
+    True
+    >>> u
+    array([1.1, 1.9])
+    >>> magnitude_step(u, np.array([-10.0, 0.0]), 0.1) == STATUS_U_NONPOSITIVE
+    True
+    >>> u  # unchanged
+    array([1.1, 1.9])
     """
     L = u.shape[0]
     two_gamma = 2 * gamma
@@ -535,14 +928,39 @@ def magnitude_step(u, vg, gamma):
 
 @jit
 def capped_log_magnitude_step(u, vg, gamma, cap):
-    """Fast-schedule magnitude step (ALGORITHMS.md §9), in place on u.
+    """The fast schedule's magnitude step, in log space and capped per group, in place on ``u``.
 
-    ``u_l <- u_l * exp(2 gamma_l vg_l)`` with ``gamma_l = min(gamma, cap / u_l**2)``:
-    the step of ``log u_l`` is ``gamma``'s until the group's ``u_l**2`` reaches
+    ``u_l <- u_l exp(2 gamma_l vg_l)`` with ``gamma_l = min(gamma, cap / u_l**2)``:
+    the step of ``log u_l`` is ``gamma`` until the group's ``u_l**2`` reaches
     ``cap / gamma``, then shrinks so that ``u_l**2`` moves by a bounded
-    factor.  u stays positive.  u (L,) in/out; vg (L,) the inner products
-    ``<v_l, g_l>``.  Returns ``STATUS_OK``, or ``STATUS_NONFINITE`` if some
-    ``u_l`` overflowed (u is then partly updated: the caller restores it).
+    factor per iteration; ``u`` stays positive (docs/method.rst, 'The fast
+    schedule').
+
+    Parameters
+    ----------
+    u : ndarray of shape (L,), float32 or float64
+        Input and output: the group magnitudes (positive).
+    vg : ndarray of shape (L,), u's dtype
+        The inner products ``<v_l, g_l>`` (:func:`group_inner`).
+    gamma : float
+        The magnitude step size.
+    cap : float
+        The per-group cap (the path functions' ``step_cap``).
+
+    Returns
+    -------
+    int
+        ``STATUS_OK``, or ``STATUS_NONFINITE`` if some ``u_l`` overflowed;
+        ``u`` is then partly updated and the caller restores it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = np.array([0.1, 10.0])
+    >>> capped_log_magnitude_step(u, np.array([1.0, 1.0]), 0.5, 0.25) == STATUS_OK
+    True
+    >>> np.round(u, 4)  # the large group's step is capped at 0.25 / 100
+    array([ 0.2718, 10.0501])
     """
     L = u.shape[0]
     for l in range(L):
@@ -554,485 +972,29 @@ def capped_log_magnitude_step(u, vg, gamma, cap):
         u[l] = ul
     return STATUS_OK
 
-# --------------------------------------------------------------------------
-# K models at once (cross-validation): one sweep over X serves every fold
-# --------------------------------------------------------------------------
 
-# Columns per chunk in the K-model dense sweep: a 4-row block's chunk and one
-# model's slice of W stay in L1 while the K dot products run over them.
+# Columns per block in the fixed-order chunk sum (and in the K-model dense sweep
+# of fastgs.cv_kernels): a block of every chunk's row stays in L1 while it is summed.
 _COL_CHUNK = 1024
 
 
-@jit
-def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
-    """Residuals of row i for every model; the row's own fold gets it as validation.
-
-    dots (K,) in: x_i . W[k]; rk (K,) out: the residuals the gradients sum (0
-    for the row's own fold).  rk may be dots itself (read before written).
-    """
-    K = dots.shape[0]
-    for k in range(K):
-        rr = y[i] - dots[k] + shift[k]
-        if k == f:
-            val_sq[k] += rr * rr
-            rk[k] = 0
-        else:
-            train_sq[k] += rr * rr
-            rsum[k] += rr
-            rk[k] = rr
+# The cross-validation sweeps (K models in one sweep over X) live in
+# fastgs.cv_kernels; their names stay reachable from here for existing code
+# (resolved on first access: fastgs.cv_kernels itself imports this module).
+_CV_KERNELS = (
+    "residual_gradient_folds",
+    "residual_gradient_folds_csc",
+    "residual_gradient_folds_csc_chunked",
+    "residual_gradient_folds_csr",
+    "residual_gradient_folds_csr_chunked",
+    "residual_gradient_folds_dense",
+    "residual_gradient_folds_dense_chunked",
+)
 
 
-@jit
-def _dots_6rows_3models(X, i, W, k, c0, c1, dots):
-    """dots[r, k + m] += X[i + r, c0:c1] . W[k + m, c0:c1], r < 6, m < 3."""
-    x0 = X[i, c0:c1]
-    x1 = X[i + 1, c0:c1]
-    x2 = X[i + 2, c0:c1]
-    x3 = X[i + 3, c0:c1]
-    x4 = X[i + 4, c0:c1]
-    x5 = X[i + 5, c0:c1]
-    wa = W[k, c0:c1]
-    wb = W[k + 1, c0:c1]
-    wc = W[k + 2, c0:c1]
-    # (the third model's sums are d0..d5: c0, c1 are the column bounds)
-    zero = wa.dtype.type(0)
-    a0 = zero
-    a1 = zero
-    a2 = zero
-    a3 = zero
-    a4 = zero
-    a5 = zero
-    b0 = zero
-    b1 = zero
-    b2 = zero
-    b3 = zero
-    b4 = zero
-    b5 = zero
-    d0 = zero
-    d1 = zero
-    d2 = zero
-    d3 = zero
-    d4 = zero
-    d5 = zero
-    for j in range(wa.shape[0]):
-        e0 = x0[j]
-        e1 = x1[j]
-        e2 = x2[j]
-        e3 = x3[j]
-        e4 = x4[j]
-        e5 = x5[j]
-        va = wa[j]
-        vb = wb[j]
-        vc = wc[j]
-        a0 += e0 * va
-        a1 += e1 * va
-        a2 += e2 * va
-        a3 += e3 * va
-        a4 += e4 * va
-        a5 += e5 * va
-        b0 += e0 * vb
-        b1 += e1 * vb
-        b2 += e2 * vb
-        b3 += e3 * vb
-        b4 += e4 * vb
-        b5 += e5 * vb
-        d0 += e0 * vc
-        d1 += e1 * vc
-        d2 += e2 * vc
-        d3 += e3 * vc
-        d4 += e4 * vc
-        d5 += e5 * vc
-    dots[0, k] += a0
-    dots[1, k] += a1
-    dots[2, k] += a2
-    dots[3, k] += a3
-    dots[4, k] += a4
-    dots[5, k] += a5
-    dots[0, k + 1] += b0
-    dots[1, k + 1] += b1
-    dots[2, k + 1] += b2
-    dots[3, k + 1] += b3
-    dots[4, k + 1] += b4
-    dots[5, k + 1] += b5
-    dots[0, k + 2] += d0
-    dots[1, k + 2] += d1
-    dots[2, k + 2] += d2
-    dots[3, k + 2] += d3
-    dots[4, k + 2] += d4
-    dots[5, k + 2] += d5
+def __getattr__(name):
+    if name in _CV_KERNELS:
+        from . import cv_kernels
 
-
-@jit
-def _dots_6rows_1model(X, i, W, k, c0, c1, dots):
-    """dots[r, k] += X[i + r, c0:c1] . W[k, c0:c1], r < 6."""
-    x0 = X[i, c0:c1]
-    x1 = X[i + 1, c0:c1]
-    x2 = X[i + 2, c0:c1]
-    x3 = X[i + 3, c0:c1]
-    x4 = X[i + 4, c0:c1]
-    x5 = X[i + 5, c0:c1]
-    w = W[k, c0:c1]
-    zero = w.dtype.type(0)
-    a0 = zero
-    a1 = zero
-    a2 = zero
-    a3 = zero
-    a4 = zero
-    a5 = zero
-    for j in range(w.shape[0]):
-        v = w[j]
-        a0 += x0[j] * v
-        a1 += x1[j] * v
-        a2 += x2[j] * v
-        a3 += x3[j] * v
-        a4 += x4[j] * v
-        a5 += x5[j] * v
-    dots[0, k] += a0
-    dots[1, k] += a1
-    dots[2, k] += a2
-    dots[3, k] += a3
-    dots[4, k] += a4
-    dots[5, k] += a5
-
-
-@jit
-def _grad_6rows_3models(X, i, G, rk, k, c0, c1):
-    """G[k + m, c0:c1] += sum_r rk[r, k + m] X[i + r, c0:c1], r < 6, m < 3."""
-    x0 = X[i, c0:c1]
-    x1 = X[i + 1, c0:c1]
-    x2 = X[i + 2, c0:c1]
-    x3 = X[i + 3, c0:c1]
-    x4 = X[i + 4, c0:c1]
-    x5 = X[i + 5, c0:c1]
-    ga = G[k, c0:c1]
-    gb = G[k + 1, c0:c1]
-    gc = G[k + 2, c0:c1]
-    ra0, ra1, ra2, ra3, ra4, ra5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
-    m = k + 1
-    rb0, rb1, rb2, rb3, rb4, rb5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
-    m = k + 2
-    rc0, rc1, rc2, rc3, rc4, rc5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
-    for j in range(ga.shape[0]):
-        e0 = x0[j]
-        e1 = x1[j]
-        e2 = x2[j]
-        e3 = x3[j]
-        e4 = x4[j]
-        e5 = x5[j]
-        ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3 + ra4 * e4 + ra5 * e5
-        gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3 + rb4 * e4 + rb5 * e5
-        gc[j] += rc0 * e0 + rc1 * e1 + rc2 * e2 + rc3 * e3 + rc4 * e4 + rc5 * e5
-
-
-@jit
-def _grad_6rows_1model(X, i, G, rk, k, c0, c1):
-    """G[k, c0:c1] += sum_r rk[r, k] X[i + r, c0:c1], r < 6."""
-    x0 = X[i, c0:c1]
-    x1 = X[i + 1, c0:c1]
-    x2 = X[i + 2, c0:c1]
-    x3 = X[i + 3, c0:c1]
-    x4 = X[i + 4, c0:c1]
-    x5 = X[i + 5, c0:c1]
-    g = G[k, c0:c1]
-    r0, r1, r2, r3, r4, r5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
-    for j in range(g.shape[0]):
-        g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j] + r4 * x4[j] + r5 * x5[j]
-
-
-@jit
-def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum):
-    """K models in one sweep over dense C-ordered X (cross-validation).
-
-    Row i belongs to fold ``fold[i]``: it is a validation row of model
-    ``fold[i]`` and a training row of every other model.  With
-    ``r_ik = y_i - x_i . W[k] + shift[k]``:
-
-    - ``G[k] = sum_{i: fold[i] != k} r_ik x_i``  (K, p) out, unscaled
-    - ``train_sq[k] = sum_{fold[i] != k} r_ik^2``, ``rsum[k] = sum_{fold[i] != k} r_ik``
-    - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
-
-    X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
-    Rows are taken six at a time and columns in chunks that stay in L1, and
-    models three at a time (then one by one), so that X streams from memory
-    once for all K models and each loaded element of X feeds eighteen
-    multiply-adds (for six models, 14-22% faster than four rows by two models
-    at n x p = 1000 x 10000 and 20000 x 2000; bench/cv_and_threads.py).
-    """
-    n, p = X.shape
-    K = W.shape[0]
-    G[:, :] = 0
-    train_sq[:] = 0
-    val_sq[:] = 0
-    rsum[:] = 0
-    dots = np.zeros((6, K), dtype=X.dtype)
-    rk = np.empty((6, K), dtype=X.dtype)
-    i = 0
-    while i + 6 <= n:
-        dots[:, :] = 0
-        for c0 in range(0, p, _COL_CHUNK):
-            # column slices: a known trip count lets LLVM vectorize (measured 5x)
-            c1 = min(c0 + _COL_CHUNK, p)
-            k = 0
-            while k + 3 <= K:
-                _dots_6rows_3models(X, i, W, k, c0, c1, dots)
-                k += 3
-            while k < K:
-                _dots_6rows_1model(X, i, W, k, c0, c1, dots)
-                k += 1
-        for b in range(6):
-            _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
-        for c0 in range(0, p, _COL_CHUNK):
-            c1 = min(c0 + _COL_CHUNK, p)
-            k = 0
-            while k + 3 <= K:
-                _grad_6rows_3models(X, i, G, rk, k, c0, c1)
-                k += 3
-            while k < K:
-                _grad_6rows_1model(X, i, G, rk, k, c0, c1)
-                k += 1
-        i += 6
-    while i < n:
-        xi = X[i]
-        for k in range(K):
-            wk = W[k]
-            s = X.dtype.type(0)
-            for j in range(p):
-                s += xi[j] * wk[j]
-            dots[0, k] = s
-        _folds_finish_row(i, fold[i], y, shift, dots[0], train_sq, val_sq, rsum, rk[0])
-        for k in range(K):
-            rr = rk[0, k]
-            if rr != 0:
-                gk = G[k]
-                for j in range(p):
-                    gk[j] += rr * xi[j]
-        i += 1
-
-
-@jit
-def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
-    """:func:`residual_gradient_folds_dense` for CSR X (one row sweep)."""
-    n = indptr.shape[0] - 1
-    K = W.shape[0]
-    zero = data.dtype.type(0)
-    G[:, :] = 0
-    train_sq[:] = 0
-    val_sq[:] = 0
-    rsum[:] = 0
-    dots = np.empty(K, dtype=data.dtype)
-    rk = np.empty(K, dtype=data.dtype)
-    for i in range(n):
-        d = data[indptr[i] : indptr[i + 1]]
-        ix = indices[indptr[i] : indptr[i + 1]]
-        for k in range(K):
-            wk = W[k]
-            s = zero
-            for t in range(d.shape[0]):
-                s += d[t] * wk[np.uint64(ix[t])]
-            dots[k] = s
-        _folds_finish_row(i, fold[i], y, shift, dots, train_sq, val_sq, rsum, rk)
-        for k in range(K):
-            rr = rk[k]
-            if rr != 0:
-                gk = G[k]
-                for t in range(d.shape[0]):
-                    gk[np.uint64(ix[t])] += d[t] * rr
-
-
-@jit
-def _folds_dots_csc(data, indices, starts, stops, W, R):
-    """``R[i, k] += X[i, j] W[k, j]`` over the stored entries ``starts[j]:stops[j]``
-    of every column j of CSC X (all of them: ``indptr[:-1], indptr[1:]``),
-    columns in order; R (n, K) in/out."""
-    K = W.shape[0]
-    wj = np.empty(K, dtype=data.dtype)
-    for j in range(starts.shape[0]):
-        for k in range(K):
-            wj[k] = W[k, j]
-        d = data[starts[j] : stops[j]]
-        ix = indices[starts[j] : stops[j]]
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                ri[k] += x * wj[k]
-
-
-@jit
-def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
-    """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X; R (n, K)."""
-    K = G.shape[0]
-    zero = data.dtype.type(0)
-    s = np.empty(K, dtype=data.dtype)
-    for j in range(j0, j1):
-        d = data[indptr[j] : indptr[j + 1]]
-        ix = indices[indptr[j] : indptr[j + 1]]
-        s[:] = zero
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                s[k] += x * ri[k]
-        for k in range(K):
-            G[k, j] = s[k]
-
-
-@jit
-def _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum):
-    """Row by row, in order: R[i] (the K dot products) becomes the residuals the
-    gradients sum; the loss sums are accumulated."""
-    train_sq[:] = 0
-    val_sq[:] = 0
-    rsum[:] = 0
-    for i in range(R.shape[0]):
-        _folds_finish_row(i, fold[i], y, shift, R[i], train_sq, val_sq, rsum, R[i])
-
-
-@jit
-def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
-    """:func:`residual_gradient_folds_dense` for CSC X: two column sweeps for all K models.
-
-    The residuals live in a row-major (n, K) scratch, so that each stored
-    entry of X updates (first sweep) or reads (second sweep) the K models'
-    values of its row in one cache line, and the column's K weights (or K
-    sums) stay in registers: X is read twice per call whatever K is (K
-    separate residual/gradient sweeps cost 2.7x more at 10000 x 200000,
-    density 1e-3; bench/cv_and_threads.py).
-    """
-    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
-    _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
-
-
-@jit
-def _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R):
-    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) zeroed scratch."""
-    _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
-    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
-    _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
-
-
-@jit
-def _csc_column_chunk(indptr, c, n_chunks):
-    """Columns [j0, j1) of chunk c: chunks of about equal numbers of stored entries."""
-    p = indptr.shape[0] - 1
-    nnz = indptr[p]
-    j0 = 0 if c == 0 else np.searchsorted(indptr[:p], (c * nnz) // n_chunks)
-    j1 = p if c == n_chunks - 1 else np.searchsorted(indptr[:p], ((c + 1) * nnz) // n_chunks)
-    return j0, j1
-
-
-@jit(parallel=True)
-def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
-                                        val_sq, rsum, row_splits, R):  # fmt: skip
-    """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
-
-    row_splits (n_chunks + 1, p) int: the stored entries of column j in the
-    rows of chunk c are ``row_splits[c, j] : row_splits[c + 1, j]`` (sorted row
-    indices; see :meth:`fastgs._validation.Design.fold_workspace`).  The first
-    sweep runs the row chunks in parallel, each row summing over the columns
-    in order as in the serial kernel; the second runs column chunks, each
-    column's sums one thread's.  The result is bit-identical to the serial
-    kernel whatever the number of chunks or threads.  R (n, K): scratch for
-    the dot products and residuals (no allocation per call).
-    """
-    n_chunks = row_splits.shape[0] - 1
-    R[:, :] = 0
-    if n_chunks <= 1:
-        _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
-        return
-    for c in prange(n_chunks):
-        _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
-    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
-    for c in prange(n_chunks):
-        j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
-        _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
-
-
-@jit
-def _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum):
-    """Fixed-order sum of the per-chunk results of the K-model sweep."""
-    n_chunks, K, p = work_G.shape
-    for k in range(K):
-        _sum_chunks(work_G[:, k, :], G[k])
-        a = work_s[0, 0, k]
-        b = work_s[0, 1, k]
-        c = work_s[0, 2, k]
-        for ch in range(1, n_chunks):
-            a += work_s[ch, 0, k]
-            b += work_s[ch, 1, k]
-            c += work_s[ch, 2, k]
-        train_sq[k] = a
-        val_sq[k] = b
-        rsum[k] = c
-
-
-@jit(parallel=True)
-def residual_gradient_folds_dense_chunked(X, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
-    """:func:`residual_gradient_folds_dense` over ``work_G.shape[0]`` row chunks, multi-threaded.
-
-    work_G (n_chunks, K, p) and work_s (n_chunks, 3, K) scratch; the chunks'
-    results are summed in a fixed order (same bits for any thread count).
-    """
-    n = X.shape[0]
-    n_chunks = work_G.shape[0]
-    if n_chunks <= 1:
-        residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum)
-        return
-    for c in prange(n_chunks):
-        a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, shift, work_G[c],
-                                      work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
-
-
-@jit(parallel=True)
-def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
-                                        val_sq, rsum, work_G, work_s):  # fmt: skip
-    """:func:`residual_gradient_folds_csr` over row chunks (see the dense version)."""
-    n = indptr.shape[0] - 1
-    n_chunks = work_G.shape[0]
-    if n_chunks <= 1:
-        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
-        return
-    for c in prange(n_chunks):
-        a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, shift,
-                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
-
-
-def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):  # pragma: no cover
-    """Storage-generic K-model sweep (compiled code only).
-
-    work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
-    CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
-    :meth:`fastgs._validation.Design.fold_workspace`).  work_s: dense and CSR
-    (n_chunks, 3, K), the row chunks' loss sums; CSC (n, K), the residuals.
-    """
-    raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
-
-
-@overload(residual_gradient_folds)
-def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
-    kind = _design_kind(design)
-    if kind == "dense":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
-            residual_gradient_folds_dense_chunked(
-                design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s
-            )
-        )
-    if kind == "csr":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
-            residual_gradient_folds_csr_chunked(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
-                work_G, work_s,
-            )
-        )  # fmt: skip
-    if kind == "csc":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
-            residual_gradient_folds_csc_chunked(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
-                work_G, work_s,
-            )
-        )
-    return None
+        return getattr(cv_kernels, name)
+    raise AttributeError(f"module 'fastgs.kernels' has no attribute {name!r}")

@@ -36,13 +36,13 @@ from .results import (
 __all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
 DEFAULT_MAX_ITER = 2000
-#: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (ALGORITHMS.md §6)
+#: gamma = KAPPA / a_max with a_max = max_l ||X_l^T y / n|| (docs/method.rst, 'Automatic step sizes')
 DEFAULT_KAPPA = 0.05
 #: Algorithm 2's constant direction step eta = ETA_FACTOR / a_max^2
 DEFAULT_ETA_FACTOR = 0.5
 #: tolerance of the switch rules (the paper's tau)
 DEFAULT_TAU = 5e-3
-#: the fast schedule (ALGORITHMS.md §9): gamma = FAST_KAPPA / a_max, skip to
+#: the fast schedule (docs/method.rst, 'The fast schedule'): gamma = FAST_KAPPA / a_max, skip to
 #: u_max^2 = FAST_SKIP_FRACTION * a_max, magnitude step capped at FAST_STEP_CAP / u_l^2
 FAST_KAPPA = 0.2
 FAST_SKIP_FRACTION = 1e-2
@@ -71,7 +71,7 @@ MAX_SKIP_GROWTH = 1.0
 #: a median column root-mean-square of X outside this range draws a ScaleWarning
 STANDARD_COLUMN_RMS = (0.1, 10.0)
 
-_ALGORITHMS = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
+_ALGORITHM_CODES = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
 _SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
 
 
@@ -84,9 +84,9 @@ class _Problem:
         _check_bool(standardize, "standardize")
         design = check_design(X, "X")
         if design.kind == "csc":
-            # one model's fused row sweep over CSR runs 1.1-2.5x faster than the
-            # two column sweeps of CSC, and multi-threaded: one copy of the
-            # nonzeros, converted once (bench/cv_and_threads.py, sparse rows)
+            # one model's fused row sweep over CSR beats the two column sweeps
+            # of CSC, and runs on threads: worth one copy of the nonzeros,
+            # converted once (docs/performance.rst, 'Design measurements')
             design = design.as_sparse_kind("csr")
         self.design: Design = design
         self.work = self.design.workspace()
@@ -313,9 +313,9 @@ class _DGLNNOptions:
             # fast schedule, Algorithm 1 also diverges late (after the useful
             # window) in noisy settings (bench/fast_schedule.py)
             algorithm = "alg2"
-        if not isinstance(algorithm, str) or algorithm not in _ALGORITHMS:
+        if not isinstance(algorithm, str) or algorithm not in _ALGORITHM_CODES:
             raise ValueError(
-                f"algorithm must be 'auto' or one of {sorted(_ALGORITHMS)}, got {algorithm!r}."
+                f"algorithm must be 'auto' or one of {sorted(_ALGORITHM_CODES)}, got {algorithm!r}."
             )
         if schedule == "auto":
             # the fast schedule's start and steps assume weight normalization
@@ -326,7 +326,7 @@ class _DGLNNOptions:
         if update not in ("simultaneous", "sequential"):
             raise ValueError(f"update must be 'simultaneous' or 'sequential', got {update!r}.")
         self.algorithm = algorithm
-        self.code = _ALGORITHMS[algorithm]
+        self.code = _ALGORITHM_CODES[algorithm]
         self.sequential = update == "sequential"
         self.end_rule = _end_rule(n_iter_no_change, tol, early_end)
         if max_iter is None:
@@ -371,8 +371,8 @@ class _DGLNNOptions:
     def start(self, g0, norms, grp: Groups, gamma: float, dtype, u0=None, v0=None):
         """(u, v, t0): the starting point, and the iterations it skips.
 
-        The fast schedule skips the linear start analytically (ALGORITHMS.md
-        §9): while w ~ 0 the residual is y, every direction is
+        The fast schedule skips the linear start analytically (docs/method.rst,
+        'The fast schedule'): while w ~ 0 the residual is y, every direction is
         ``X_l^T y / ||X_l^T y||`` and ``u_l = alpha exp(2 gamma a_l t)``; it
         starts at the first integer t0 where the leading group's ``u^2``
         reaches ``skip_fraction * a_max``.  Not for warm starts, nor for a
@@ -431,97 +431,145 @@ def dglnn_path(
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
 
+    Runs Algorithm 1, Algorithm 2 or plain gradient descent (docs/method.rst)
+    from a tiny magnitude, records the path, and with a validation set keeps
+    the iterate with the lowest validation loss.  The whole loop runs in one
+    compiled call.  A diverging run stops, warns with
+    :class:`fastgs.DivergenceWarning` and returns the last good iterate.
+
     Parameters
     ----------
-    X : (n, p) array (C or F order) or scipy.sparse matrix/array
-        float32 input gives float32 results; other numeric types use float64.
-        Sparse X is never densified.
-    y : (n,) array
-    groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
-    algorithm : {"auto", "alg1", "alg2", "gd"}
-        "auto" (default): "alg2" with the automatic switch.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data: a dense array (C or F order) or any ``scipy.sparse``
+        matrix or array (never densified).  float32 input gives float32
+        arithmetic and results; other numeric types are converted to float64.
+    y : array-like of shape (n_samples,)
+        Targets.
+    groups : None, int, array-like or sequence of sequences, default=None
+        The groups, in any form :func:`fastgs.make_groups` accepts; None means
+        one group per feature.
+    algorithm : {"auto", "alg1", "alg2", "gd"}, default="auto"
         "alg1": weight normalization with the direction step ``1/u^4``
-        (ALGORITHMS.md §2); "alg2": the same until the switch, then the
-        constant direction step ``step_v`` (§3); "gd": plain gradient descent
-        from a balanced start (§4).
-    update : {"simultaneous", "sequential"}
-        "sequential" recomputes the gradient before the magnitude step, as in
-        the paper's box (two passes over X per iteration); "simultaneous" uses
-        one pass.
-    alpha : float > 0, initial magnitude ``u(0)``
-    step_u : "auto" or float > 0
-        Magnitude step gamma; "auto" is ``kappa / max_l ||X_l^T y / n||``.
-    step_v : "auto" or float > 0
-        Algorithm 2's constant direction step eta ("auto": ``0.5 / a_max^2``);
-        for "gd" the direction step (default: ``step_u``).
-    switch : "auto", "paper" or int
-        Algorithm 2's switch: "paper" fires when ``max_l |du_l|/u_l < tau``
-        over all groups; "auto" (default) applies the same test to the groups
-        that carry the model (``u_l^2 >= 1%`` of the largest) and so also fires
-        at moderate noise, and also switches as soon as the training loss goes
-        up (the normalized direction step overshoots, e.g. on ill-conditioned
-        X); an int switches at that iteration.
-    tau : float > 0, tolerance of the switch rules
-    max_iter : int >= 1 or None, number of iterations (passes over X) after
-        the start; None: 400 for the fast schedule, 2000 for the paper one,
-        and with validation data (where the early end decides) the caps 3000
-        and 10000
-    record_every : int >= 1, record every k-th iterate (and the last)
-    X_val, y_val : optional validation set; its loss is evaluated at every
-        iteration inside the compiled loop and the best iterate is kept
-    fit_intercept : bool, fit an intercept by (implicit) centering
-    standardize : bool, default False
+        (docs/method.rst, 'Algorithm 1: weight normalization'); "alg2": the
+        same until the switch, then the constant direction step ``step_v``
+        (docs/method.rst, 'Algorithm 2: constant direction step'); "gd": plain
+        gradient descent from a balanced start (docs/method.rst, 'Plain
+        gradient descent').  "auto" is "alg2".
+    update : {"simultaneous", "sequential"}, default="simultaneous"
+        "simultaneous" takes the magnitude step with the correlation of the
+        direction step (one pass over X per iteration); "sequential"
+        recomputes it after the direction step, as in the paper's box (two
+        passes).
+    alpha : float > 0, default=1e-6
+        Initial magnitude ``u_l(0)`` of every group.
+    step_u : "auto" or float > 0, default="auto"
+        Magnitude step size gamma; "auto" is ``kappa / a_max`` with
+        ``a_max = max_l ||X_l^T y / n||`` (docs/method.rst, 'Automatic step
+        sizes').
+    step_v : "auto" or float > 0, default="auto"
+        Algorithm 2's constant direction step eta; "auto" is
+        ``0.5 / a_max^2``.  For "gd", the direction step (default: ``step_u``).
+    switch : "auto", "paper" or int >= 0, default="auto"
+        Algorithm 2's switch rule (docs/method.rst, 'The switch rule'):
+        "paper" fires when ``max_l |du_l| / u_l < tau`` over all groups;
+        "auto" applies the same test to the groups that carry the model and
+        also switches at the first rise of the training loss; an int switches
+        at that iteration.
+    tau : float > 0, default=5e-3
+        Tolerance of the switch rules.
+    max_iter : int >= 1 or None, default=None
+        Passes over X after the start; None means 400 for the fast schedule
+        and 2000 for the paper's, and with validation data (where the early
+        end decides, see ``n_iter_no_change``) the caps 3000 and 10000.
+    record_every : int >= 1, default=1
+        Record every k-th iterate (and the last); memory is k x p.  The best
+        iterate and the loss curves are tracked at every iteration anyway.
+    X_val : {ndarray, sparse matrix} of shape (n_val, n_features) or None, default=None
+        Validation data; its loss is evaluated at every iteration inside the
+        compiled loop.
+    y_val : array-like of shape (n_val,) or None, default=None
+        Validation targets (with ``X_val``).
+    fit_intercept : bool, default=False
+        Fit an intercept by implicit centering (sparse X stays sparse).
+    standardize : bool, default=False
         Fit in standardized coordinates: each column scaled to unit
         root-mean-square (after centering with ``fit_intercept``), the scales
-        folded into the weights (X is never rescaled or copied).  ``coefs``
-        are reported on the original scale, so changing a column's units
-        changes only its coefficient; ``u``, ``v`` and ``u0``, ``v0`` are in
-        the standardized coordinates; ``x_scale`` holds the scales.  The
-        estimators standardize by default.  Without it, X far from
-        standardized draws a :class:`fastgs.ScaleWarning`.
-    u0, v0 : optional warm start, (L,) positive magnitudes and (p,) directions
-        (each group of ``v0`` is normalized; for "gd" it is used as is)
-    n_jobs : None (1), -1 (all) or int, Numba threads for the sweeps over X
-        (dense and CSR); results are bit-identical for every value
-    schedule : {"auto", "fast", "paper"}
-        "fast" (ALGORITHMS.md §9): the same estimate as "paper" in about 7x
-        fewer passes over X: a larger automatic step (``kappa`` 0.2), the
-        linear start skipped analytically, and a magnitude step in log space
-        capped per group (``gamma_l = min(gamma, step_cap / u_l^2)``).
-        "paper": Algorithms 1/2 as published (§2-3); the reproduction of the
-        paper uses it.  "auto" (default): "fast", except "paper" for
-        ``algorithm="gd"`` (the fast start and step assume weight
-        normalization).  With "fast", ``iterations``, ``best_iter`` and
-        ``switch_iter`` count the skipped iterations ``t0`` (``path.t0``);
-        ``max_iter`` and ``n_passes`` count passes over X after the skip;
-        ``train_curve[i]`` and ``val_curve[i]`` are iteration ``t0 + i``.
-    kappa : float, the automatic step is ``kappa / max_l ||X_l^T y / n||``
-        (default 0.05 for "paper", 0.2 for "fast")
-    skip_fraction : float, the fast start begins where the leading group's
-        ``u^2`` reaches ``skip_fraction * a_max`` (default 1e-2)
-    step_cap : float, the fast schedule's per-group cap (default 0.25)
-    n_iter_no_change : int >= 0 or None, default None (100)
+        folded into the weights inside the compiled loop (X is never rescaled
+        or copied).  ``coefs`` are reported on the original scale, so a change
+        of a column's units changes only its coefficient; ``u``, ``v``,
+        ``u0`` and ``v0`` are in the standardized coordinates and the result's
+        ``x_scale`` holds the scales.  The estimators standardize by default.
+        Without it, X far from standardized draws a :class:`fastgs.ScaleWarning`.
+    u0 : array-like of shape (n_groups,) or None, default=None
+        Warm start for the magnitudes (positive).
+    v0 : array-like of shape (n_features,) or None, default=None
+        Warm start for the directions; each group is normalized (for "gd" it
+        is used as is).
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X: None means 1, -1 all.  Results
+        are bit-identical for every value.
+    schedule : {"auto", "fast", "paper"}, default="auto"
+        "fast" (docs/method.rst, 'The fast schedule'): the same estimate as
+        "paper" in several times fewer passes over X, through a larger
+        automatic step, an analytic skip of the linear start and a capped
+        magnitude step in log space.  "paper": Algorithms 1 and 2 as
+        published.  "auto": "fast", except "paper" for ``algorithm="gd"``.
+        With "fast", ``iterations``, ``best_iter`` and ``switch_iter`` include
+        the skipped iterations ``t0``, while ``max_iter`` and ``n_passes``
+        count passes over X.
+    kappa : float > 0 or None, default=None
+        The automatic step is ``kappa / a_max``; None means 0.2 for the fast
+        schedule and 0.05 for the paper's.
+    skip_fraction : float > 0, default=1e-2
+        The fast schedule starts where the leading group's ``u^2`` reaches
+        ``skip_fraction * a_max``.
+    step_cap : float > 0, default=0.25
+        The fast schedule's per-group cap on the magnitude step,
+        ``gamma_l = min(gamma, step_cap / u_l^2)``.
+    n_iter_no_change : int >= 0 or None, default=None
         The early end, with validation data: the run ends once the validation
         loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the
-        last such improvement (docs/method.rst, "Early stopping");
+        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
+        such improvement (docs/method.rst, 'Early stopping'); None means 100.
         ``max_iter`` is then a cap, and reaching it draws a
-        :class:`fastgs.ConvergenceWarning`.  0 switches the early end off
-        (run ``max_iter`` passes).  ``stop_reason`` of the result says why
-        the run ended.
-    tol : float in [0, 1], default 1e-3, the relative improvement that counts
-        for the early end
-    _stop : private, (min_iter, rate): end the run at the first pass t >=
-        min_iter whose training loss fell by at most ``rate * loss`` (the
-        estimators' refit, see :mod:`fastgs.estimators`)
+        :class:`fastgs.ConvergenceWarning`.  0 switches the early end off (run
+        ``max_iter`` passes).  The result's ``stop_reason`` says why the run
+        ended.
+    tol : float in [0, 1], default=1e-3
+        The relative improvement of the validation loss that counts for the
+        early end.
 
     Returns
     -------
     DGLNNPath
-        ``iterations``, ``coefs`` (k, p), ``u`` (k, L), ``train_loss``,
-        ``val_loss``, ``best_iter``, ``best_coef``, ``switch_iter``, ``status``...
-        A diverging run stops, warns (:class:`fastgs.DivergenceWarning`) and
-        returns the last good iterate.
+        The recorded iterates (``iterations``, ``coefs``, ``u``), the losses,
+        the best iterate on the validation set (``best_iter``, ``best_coef``,
+        ``best_u``), the switch iteration, the steps used and the ``status``.
+
+    Raises
+    ------
+    ValueError
+        For invalid data, groups or options, naming the argument, before any
+        work.
+
+    See Also
+    --------
+    dglnn_cv_path : the stopping iteration by K-fold cross-validation.
+    fastgs.DGLNNRegressor : the scikit-learn estimator around this function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     100, 60, group_size=3, n_informative_groups=2, coef=2.0, random_state=0)
+    >>> path = fastgs.dglnn_path(X[:80], y[:80], groups, X_val=X[80:], y_val=y[80:])
+    >>> path.status.name, path.coefs.shape[1]
+    ('max_iter', 60)
+    >>> norms = np.linalg.norm(path.best_coef.reshape(20, 3), axis=1)
+    >>> np.flatnonzero(norms > 0.1 * norms.max())  # the two groups on the support
+    array([0, 1])
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                          record_every, schedule, kappa, skip_fraction, step_cap, n_iter_no_change,
@@ -675,7 +723,7 @@ def _initial_uv(u0, v0, alpha, grp: Groups, g0, norms, algorithm, dtype):
         return u, v
     sizes = grp.sizes
     if algorithm == "gd":
-        # balanced start (ALGORITHMS.md §4): v_l ∝ X_l^T y / n, ||v_l||^2 = u_l^2 / 2
+        # balanced start (docs/method.rst, 'Plain gradient descent'): v_l ∝ X_l^T y / n, ||v_l||^2 = u_l^2 / 2
         per_group = np.where(norms > 0, (u / np.sqrt(2)) / np.where(norms > 0, norms, 1), 0)
         v = (g0 * per_group[grp.feature_group]).astype(dtype)
         return u, v
@@ -703,21 +751,67 @@ def dlnn_path(
 ) -> DLNNPath:
     """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
 
-    The baseline of Vaskevicius et al. (2019) (N = 2) and its depth-N variant
-    (Li et al., 2021); it ignores groups.  ``a(0) = b(0) = alpha``.
+    The ungrouped baseline of Vaskevicius et al. (2019) for ``depth=2`` and
+    its depth-N variant (Li et al., 2021), from ``a(0) = b(0) = alpha``
+    (docs/method.rst, 'The DLNN baseline').  It ignores groups.
 
     Parameters
     ----------
-    depth : int >= 2
-    step : "auto" or float > 0.  "auto" is ``0.05 / a_max`` for depth 2 with
-        ``a_max = ||X^T y / n||_inf``, and ``0.05 / (N^2/4 * a_max^((2N-2)/N))``
-        for depth N (the same effective step on w near the solution).
-        Note that for N > 2 growth from a tiny ``alpha`` is very slow; use a
-        larger ``alpha`` (e.g. 1e-2).
-    max_iter : int >= 1, default 2000, the number of passes, or with
-        validation data the cap of the early end
-    _stop : private, as in :func:`dglnn_path`
-    Other parameters and the result as in :func:`dglnn_path`.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, as in :func:`dglnn_path`.
+    y : array-like of shape (n_samples,)
+        Targets.
+    depth : int >= 2, default=2
+        The depth N.  For N > 2 growth from a tiny ``alpha`` is very slow; use
+        a larger ``alpha`` (e.g. 1e-2).
+    alpha : float > 0, default=1e-6
+        Initial value of every entry of ``a`` and ``b``.
+    step : "auto" or float > 0, default="auto"
+        Step size; "auto" is ``0.05 / a_max`` for depth 2 with
+        ``a_max = ||X^T y / n||_inf``, and
+        ``0.05 / (N^2/4 * a_max^((2N-2)/N))`` for depth N (the same effective
+        step on w near the solution).
+    max_iter : int >= 1, default=2000
+        Iterations (passes over X); with validation data, the cap of the
+        early end.
+    record_every : int >= 1, default=1
+        Record every k-th iterate (and the last).
+    X_val : {ndarray, sparse matrix} of shape (n_val, n_features) or None, default=None
+        Validation data, evaluated at every iteration.
+    y_val : array-like of shape (n_val,) or None, default=None
+        Validation targets.
+    fit_intercept : bool, default=False
+        Fit an intercept by implicit centering.
+    standardize : bool, default=False
+        Fit in standardized coordinates, as in :func:`dglnn_path`.
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X (None: 1, -1: all);
+        bit-identical results for every value.
+    n_iter_no_change : int >= 0 or None, default=None
+        The early end with validation data, as in :func:`dglnn_path`.
+    tol : float in [0, 1], default=1e-3
+        The relative improvement that counts for the early end.
+
+    Returns
+    -------
+    DLNNPath
+        The recorded iterates, losses, the best iterate on the validation set
+        and the ``status``.
+
+    See Also
+    --------
+    fastgs.DLNNRegressor : the scikit-learn estimator around this function.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, _ = make_group_sparse_regression(100, 60, group_size=3, random_state=0)
+    >>> path = fastgs.dlnn_path(X[:80], y[:80], X_val=X[80:], y_val=y[80:], max_iter=500)
+    >>> path.status.name, path.best_coef.shape
+    ('max_iter', (60,))
+    >>> bool(path.val_curve[path.best_iter] <= path.val_curve[-1])
+    True
     """
     depth = check_scalar(depth, "depth", low=2, low_inclusive=True, integer=True)
     end_rule = _end_rule(n_iter_no_change, tol, early_end=X_val is not None)
@@ -817,9 +911,8 @@ def _cv_sweep_storage(M: int, p: int, dtype) -> str:
 
     CSR while the models' weights and gradients fit ``CV_CSR_MAX_BYTES``
     (and the row-chunked sweep can use threads); CSC beyond, where only its
-    (n, M) residual rows are accessed at random: at 10000 x 200000, density
-    1e-3, 23 ms per pass against 33 ms over CSR; at 100000 x 2000, density
-    1e-2, 12.6 ms over CSR against 16.9 ms (bench/cv_and_threads.py).
+    (n, M) residual rows are accessed at random (the measurements behind
+    the threshold: docs/performance.rst, 'Design measurements').
     """
     return "csr" if 2 * M * p * np.dtype(dtype).itemsize <= CV_CSR_MAX_BYTES else "csc"
 
@@ -850,46 +943,102 @@ def dglnn_cv_path(
     n_iter_no_change=None,
     tol=DEFAULT_TOL,
 ):
-    """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
+    """K-fold cross-validation curves of DGLNN, all folds in one sweep over X per iteration.
 
     Each fold's model is trained on the other folds' rows exactly as
-    :func:`dglnn_path` would train it (own automatic step sizes, own centering)
-    and validated on its own rows at every iteration.  All K models advance
-    together: one pass over the rows of X per iteration serves every fold.
-    Sparse X is swept as CSR or CSC by shape (:func:`_cv_sweep_storage`),
-    converted once when it comes in the other storage (a copy of its nonzeros),
-    and copied once with sorted indices when swept as CSC with unsorted ones.
+    :func:`dglnn_path` would train it (its own automatic steps and centering)
+    and validated on its own rows at every iteration.  All models advance
+    together: one pass over the rows of X per iteration serves every fold,
+    and with ``refit=True`` also a model trained on all rows, whose iterate
+    at the minimum of the mean validation curve is kept (the refit, without
+    a second run).  Sparse X is swept as CSR or CSC chosen by shape,
+    converted once when it comes in the other storage.
 
     Parameters
     ----------
-    cv : int (number of folds, rows assigned at random with ``random_state``)
-        or an int array (n,) of fold labels
-    random_state : None, int or numpy Generator, default None
-        The draw of the folds for an int ``cv``; None gives the same folds in
-        every run (seed 0).
-    refit : bool, default True
-        Also advance a model trained on all rows in the same sweeps and keep
-        its iterate at the CV-chosen iteration (``best_coef``, ``best_u``,
-        ``best_intercept``): the refit of K-fold CV for one more model in the
-        sweep, instead of a second run.
-    standardize : bool, default False
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        Training data, as in :func:`dglnn_path`.
+    y : array-like of shape (n_samples,)
+        Targets.
+    groups : None, int, array-like or sequence of sequences, default=None
+        The groups, as in :func:`dglnn_path`.
+    cv : int >= 2 or array-like of int of shape (n_samples,), default=5
+        The number of folds (rows assigned to folds at random with
+        ``random_state``), or the fold label of each row.
+    random_state : None, int or numpy.random.Generator, default=None
+        Seeds the assignment of rows to folds when ``cv`` is an int; None
+        gives the same folds in every run (seed 0).
+    algorithm : {"auto", "alg1", "alg2", "gd"}, default="auto"
+        As in :func:`dglnn_path`.
+    update : {"simultaneous", "sequential"}, default="simultaneous"
+        As in :func:`dglnn_path`.
+    alpha : float > 0, default=1e-6
+        Initial magnitude of every group.
+    step_u : "auto" or float > 0, default="auto"
+        Magnitude step; "auto" is computed per fold, as in :func:`dglnn_path`.
+    step_v : "auto" or float > 0, default="auto"
+        Algorithm 2's direction step; "auto" per fold.
+    switch : "auto", "paper" or int >= 0, default="auto"
+        Algorithm 2's switch rule, per fold.
+    tau : float > 0, default=5e-3
+        Tolerance of the switch rules.
+    max_iter : int >= 1 or None, default=None
+        The cap on the passes over X after the start (the early end decides
+        before it, see ``n_iter_no_change``); None means 3000 for the fast
+        schedule and 10000 for the paper's.
+    fit_intercept : bool, default=False
+        Fit an intercept by implicit centering, per fold.
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X and the models' updates (None: 1,
+        -1: all); bit-identical results for every value.
+    schedule : {"auto", "fast", "paper"}, default="auto"
+        As in :func:`dglnn_path`.  With the fast schedule each fold skips its
+        own linear start ``t0s[k]``; the curves are aligned by passes over X
+        after the skip, and ``best_iter`` counts passes after the skip.
+    kappa : float > 0 or None, default=None
+        As in :func:`dglnn_path`.
+    skip_fraction : float > 0, default=1e-2
+        As in :func:`dglnn_path`.
+    step_cap : float > 0, default=0.25
+        As in :func:`dglnn_path`.
+    refit : bool, default=True
+        Also advance a model trained on all rows and keep its iterate at the
+        CV-chosen iteration (``best_coef``, ``best_u``, ``best_intercept``).
+    standardize : bool, default=False
         As in :func:`dglnn_path`: each fold's model standardizes the columns
         by its own training rows' scales (as a separate fit on those rows
-        would), the all-rows model by all rows'; X is never rescaled.
-    n_iter_no_change, tol : the early end on the mean validation curve
-        ``cv_curve``, as in :func:`dglnn_path` (``max_iter`` None: a cap of
-        3000 passes, 10000 for the paper schedule; 0: no early end)
-    Other parameters as in :func:`dglnn_path`.  With ``schedule="fast"``
-    each fold skips its own linear start ``t0s[k]``; the curves are aligned by
-    passes over X after the skip (index i is fold k's iteration
-    ``t0s[k] + i``) and ``best_iter`` counts passes after the skip.
+        would), the model on all rows by all rows'; X is never rescaled.
+    n_iter_no_change : int >= 0 or None, default=None
+        The early end on the mean validation curve ``cv_curve``, as in
+        :func:`dglnn_path` (None means 100; 0: no early end).
+    tol : float in [0, 1], default=1e-3
+        The relative improvement that counts for the early end.
 
     Returns
     -------
     DGLNNCVPath
-        ``val_curves`` (T+1, K), ``train_curves`` (T+1, K), ``cv_curve``
-        (T+1,) the mean validation loss over folds, ``best_iter`` its argmin,
-        ``fold`` (n,), ``switch_iters`` (K,), ``status``.
+        Per-fold validation and training curves (``val_curves``,
+        ``train_curves``, shape (T + 1, K)), their mean ``cv_curve``, its
+        minimizer ``best_iter``, the fold of each row and, with ``refit``, the
+        model on all rows at ``best_iter``.
+
+    See Also
+    --------
+    fastgs.DGLNNRegressorCV : the scikit-learn estimator around this function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     100, 60, group_size=3, n_informative_groups=2, coef=2.0, random_state=0)
+    >>> cv = fastgs.dglnn_cv_path(X, y, groups, cv=5, random_state=0)
+    >>> cv.val_curves.shape[1], int(cv.best_iter) == int(np.argmin(cv.cv_curve))
+    (5, True)
+    >>> norms = np.linalg.norm(cv.best_coef.reshape(20, 3), axis=1)
+    >>> np.flatnonzero(norms > 0.1 * norms.max())
+    array([0, 1])
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1,
                          schedule, kappa, skip_fraction, step_cap, n_iter_no_change, tol,

@@ -12,8 +12,14 @@ __all__ = ["Status", "ConvergenceWarning", "DivergenceWarning", "ScaleWarning", 
 
 
 class ScaleWarning(UserWarning):
-    """The columns of X are far from standardized: DGLNN's automatic steps and
-    implicit regularization assume columns of root-mean-square about 1."""
+    """The columns of X are far from standardized.
+
+    DGLNN's automatic steps and its implicit regularization assume columns of
+    root-mean-square about 1 (docs/method.rst, 'Automatic step sizes').  The
+    path functions and estimators issue it when the median root-mean-square
+    of the (centered, with an intercept) columns is outside [0.1, 10].
+    Standardize X first, e.g. with ``sklearn.preprocessing.StandardScaler``.
+    """
 
 
 class ConvergenceWarning(UserWarning):
@@ -24,17 +30,42 @@ class ConvergenceWarning(UserWarning):
 
 
 class DivergenceWarning(RuntimeWarning):
-    """A run stopped early because it diverged; the last good iterate was kept."""
+    """A run stopped early because it diverged; the last good iterate was kept.
+
+    The message gives the iteration, the step size and a hint; the result's
+    ``status`` (a :class:`Status`) holds the same information.
+    """
 
 
 @dataclass(frozen=True)
 class Status:
     """How a run ended.
 
-    code : 0 ran to ``max_iter``; 1 non-finite values; 2 a magnitude (``u``,
-        or ``a``/``b`` for DLNN) would have reached or crossed zero.
-    iteration : the iteration at which the problem appeared (-1 if none).
-    last_good : the iteration of the iterate that was kept and returned.
+    Every path result carries one as ``status``; the estimators keep the final
+    fit's as ``status_``.
+
+    Attributes
+    ----------
+    code : int
+        ``fastgs.kernels.STATUS_OK`` (0): ran to ``max_iter``;
+        ``STATUS_NONFINITE`` (1): non-finite values appeared;
+        ``STATUS_U_NONPOSITIVE`` (2): a magnitude (``u``, or ``a``/``b`` for
+        DLNN) would have reached or crossed zero.
+    iteration : int
+        The iteration at which the problem appeared (-1 if none).
+    last_good : int
+        The iteration of the iterate that was kept and returned.
+    step : float
+        The magnitude step size of the run (for the hint of the message).
+
+    Examples
+    --------
+    >>> from fastgs import Status
+    >>> status = Status(code=1, iteration=57, last_good=56, step=0.5)
+    >>> status.ok, status.name
+    (False, 'nonfinite')
+    >>> print(status.message.split(";")[0])
+    diverged: non-finite values appeared at iteration 57
     """
 
     code: int
@@ -44,16 +75,19 @@ class Status:
 
     @property
     def ok(self) -> bool:
+        """bool: True if the run ended normally (ran to ``max_iter`` or was stopped)."""
         return self.code == STATUS_OK
 
     @property
     def name(self) -> str:
+        """str: ``"max_iter"``, ``"nonfinite"`` or ``"u_crossed_zero"``."""
         return {STATUS_OK: "max_iter", STATUS_NONFINITE: "nonfinite", STATUS_U_NONPOSITIVE: "u_crossed_zero"}[
             self.code
         ]
 
     @property
     def message(self) -> str:
+        """str: what happened, and for a divergence a hint on what to change."""
         if self.code == STATUS_OK:
             return f"ran to max_iter ({self.last_good} iterations)"
         if self.code == STATUS_NONFINITE:
@@ -96,11 +130,12 @@ class _PathBase:
 
     @property
     def coef(self) -> np.ndarray:
-        """The last (good) iterate's coefficients, (p,)."""
+        """ndarray of shape (p,): the last (good) recorded iterate's coefficients."""
         return self.coefs[-1]
 
     @property
     def intercept(self) -> float:
+        """float: the intercept of the last recorded iterate (0.0 without one)."""
         return float(self.intercepts[-1])
 
     def __len__(self) -> int:
@@ -115,39 +150,86 @@ class _PathBase:
 
 
 class DGLNNPath(_PathBase):
-    """The iterates of a DGLNN run (:func:`fastgs.dglnn_path`).
+    """The iterates of a DGLNN run, as returned by :func:`fastgs.dglnn_path`.
+
+    Not meant to be constructed directly.  ``k`` below is the number of
+    recorded iterates, ``p`` the number of features, ``L`` the number of
+    groups.
 
     Attributes
     ----------
-    iterations : int64 (k,) recorded iteration numbers (0 = the start)
-    coefs : (k, p) coefficients ``w = u^2 v`` in X's dtype
-    u : (k, L) group magnitudes
-    train_loss : (k,) ``1/(2n) ||y - X w - b||^2``
-    val_loss : (k,) validation loss, or None without a validation set
-    best_iter : int or None, the iteration with the lowest validation loss
-        (tracked at every iteration, not only the recorded ones)
-    best_coef, best_intercept, best_u : the coefficients, intercept and group
-        magnitudes at ``best_iter`` (None without a validation set)
-    train_curve, val_curve : (t,) the losses at every evaluated iteration
-        0, 1, ..., whatever ``record_every`` (val_curve None without
-        validation data); ``train_loss``/``val_loss`` are their recorded entries
-    intercepts : (k,) ``mean(y) - mean(X) @ w`` (zeros without intercept)
-    switch_iter : int or None, Algorithm 2's switch iteration
-    status : :class:`Status`
-    groups : :class:`fastgs.Groups`
-    step_u, step_v : the step sizes used
-    v : (p,) the final directions (for warm starts)
-    n_passes : number of passes over the training X
-    t0 : iterations skipped analytically by the fast schedule (0 otherwise);
-        ``iterations``, ``best_iter`` and ``switch_iter`` include them
-    stop_reason : str, why the run ended: "max_iter" (the cap),
-        "no_improvement" (the early end: the validation curve stopped
-        improving, see ``n_iter_no_change``), "train_loss_flat" (the
-        estimators' refit rule) or "diverged" (see ``status``)
-    x_scale : (p,) float64 column scales of the standardized fit
-        (``standardize=True``), or None.  ``u`` and ``v`` live in the
-        standardized coordinates; ``coefs`` are on the original scale:
-        ``coefs = u^2 v / x_scale``.
+    iterations : ndarray of shape (k,), int64
+        Recorded iteration numbers (0 is the start; with the fast schedule
+        they include the skipped start ``t0``).
+    coefs : ndarray of shape (k, p)
+        Coefficients ``w = u^2 v`` at the recorded iterations, in X's dtype.
+    u : ndarray of shape (k, L)
+        Group magnitudes at the recorded iterations.
+    train_loss : ndarray of shape (k,)
+        Training loss ``1/(2n) ||y - X w - b||^2`` at the recorded iterations.
+    val_loss : ndarray of shape (k,) or None
+        Validation loss at the recorded iterations; None without a validation
+        set.
+    best_iter : int or None
+        The iteration with the lowest validation loss, tracked at every
+        iteration (recorded or not); None without a validation set.
+    best_coef : ndarray of shape (p,) or None
+        The coefficients at ``best_iter``.
+    best_intercept : float or None
+        The intercept at ``best_iter``.
+    best_u : ndarray of shape (L,) or None
+        The group magnitudes at ``best_iter``.
+    train_curve : ndarray of shape (t,)
+        The training loss at every evaluated iteration; entry ``i`` belongs
+        to iteration ``t0 + i``.
+    val_curve : ndarray of shape (t,) or None
+        The validation loss at every evaluated iteration.
+    intercepts : ndarray of shape (k,)
+        ``mean(y) - mean(X) @ w`` at the recorded iterations (zeros without
+        an intercept).
+    switch_iter : int or None
+        The iteration at which Algorithm 2 switched to the constant direction
+        step; None if it did not.
+    status : Status
+        How the run ended.
+    groups : Groups
+        The groups of the run.
+    step_u : float
+        The magnitude step size used.
+    step_v : float
+        Algorithm 2's direction step used (plain gradient descent: its
+        direction step).
+    v : ndarray of shape (p,)
+        The final directions (for a warm start with ``v0``).
+    n_passes : int
+        Passes over the training X.
+    t0 : int
+        Iterations skipped analytically by the fast schedule (0 otherwise).
+    stop_reason : str
+        Why the run ended: "max_iter" (the cap), "no_improvement" (the early
+        end: the validation curve stopped improving, see ``n_iter_no_change``
+        of :func:`fastgs.dglnn_path`), "train_loss_flat" (the estimators'
+        refit rule) or "diverged" (see ``status``).
+    x_scale : ndarray of shape (p,) or None
+        The column scales of a standardized fit (``standardize=True``), else
+        None.  ``u`` and ``v`` live in the standardized coordinates and
+        ``coefs`` on the original scale: ``coefs = u^2 v / x_scale``.
+
+    See Also
+    --------
+    DGLNNCVPath : the cross-validation result.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(80, 40, group_size=4, random_state=0)
+    >>> path = fastgs.dglnn_path(X[:60], y[:60], groups, X_val=X[60:], y_val=y[60:],
+    ...                          max_iter=50, record_every=10)
+    >>> path.coefs.shape, path.u.shape
+    ((6, 40), (6, 10))
+    >>> path.best_coef.shape, path.status.name
+    ((40,), 'max_iter')
     """
 
     def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, best_u=None, t0=0, **kw):
@@ -167,10 +249,54 @@ class DGLNNPath(_PathBase):
 
 
 class DLNNPath(_PathBase):
-    """The iterates of a diagonal-linear-network run (:func:`fastgs.dlnn_path`).
+    """The iterates of a diagonal-linear-network run, as returned by :func:`fastgs.dlnn_path`.
 
-    Same fields as :class:`DGLNNPath` without ``u``/``groups``/``switch_iter``;
-    ``depth`` and ``step`` record the settings used.
+    Not meant to be constructed directly.
+
+    Attributes
+    ----------
+    iterations : ndarray of shape (k,), int64
+        Recorded iteration numbers (0 is the start).
+    coefs : ndarray of shape (k, p)
+        Coefficients ``w = a^N - b^N`` at the recorded iterations, in X's
+        dtype.
+    train_loss : ndarray of shape (k,)
+        Training loss at the recorded iterations.
+    val_loss : ndarray of shape (k,) or None
+        Validation loss at the recorded iterations; None without a validation
+        set.
+    best_iter : int or None
+        The iteration with the lowest validation loss, tracked at every
+        iteration.
+    best_coef : ndarray of shape (p,) or None
+        The coefficients at ``best_iter``.
+    best_intercept : float or None
+        The intercept at ``best_iter``.
+    train_curve : ndarray of shape (t,)
+        The training loss at every evaluated iteration.
+    val_curve : ndarray of shape (t,) or None
+        The validation loss at every evaluated iteration.
+    intercepts : ndarray of shape (k,)
+        The intercepts at the recorded iterations (zeros without one).
+    status : Status
+        How the run ended.
+    n_passes : int
+        Passes over the training X.
+    depth : int
+        The depth N of the network.
+    step : float
+        The step size used.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, _ = make_group_sparse_regression(80, 40, group_size=4, random_state=0)
+    >>> path = fastgs.dlnn_path(X, y, max_iter=100, record_every=50)
+    >>> path.iterations
+    array([  0,  50, 100])
+    >>> path.depth, path.coef.shape
+    (2, (40,))
     """
 
     def __init__(self, *, depth, step, **kw):
@@ -183,28 +309,68 @@ class DLNNPath(_PathBase):
 
 
 class DGLNNCVPath:
-    """Cross-validation curves of DGLNN (:func:`fastgs.dglnn_cv_path`).
+    """Cross-validation curves of DGLNN, as returned by :func:`fastgs.dglnn_cv_path`.
+
+    Not meant to be constructed directly.  ``T`` below is the number of
+    passes over X, ``K`` the number of folds.
 
     Attributes
     ----------
-    iterations : int64 (T+1,)
-    cv_curve : (T+1,) mean validation loss over folds
-    val_curves, train_curves : (T+1, K) per-fold losses
-    best_iter : int, argmin of ``cv_curve``
-    fold : int64 (n,), fold label of each row
-    switch_iters : int64 (K,), Algorithm 2's switch per fold (-1: none)
-    step_u, step_v : (K,) step sizes per fold
-    status : :class:`Status` ; groups : :class:`fastgs.Groups`
-    n_passes : passes over X (each serves all folds)
-    t0s : (K,) iterations each fold skipped (fast schedule; zeros otherwise);
-        ``iterations`` and ``best_iter`` count passes after the skip
-    best_coef, best_u, best_intercept : the model trained on all rows in the
-        same sweeps, at ``best_iter`` (None with ``refit=False``)
-    refit_t0, refit_train_curve : its skipped start and training loss curve
-    stop_reason : str, why the sweep ended: "max_iter", "no_improvement"
-        (the early end on ``cv_curve``) or "diverged"
-    x_scale : (p,) float64 column scales of the all-rows model when
-        ``standardize=True`` (each fold used its own training rows' scales), or None
+    iterations : ndarray of shape (T + 1,), int64
+        Passes over X after each fold's start (``0, 1, ..., T``).
+    cv_curve : ndarray of shape (T + 1,)
+        Mean validation loss over the folds.
+    val_curves : ndarray of shape (T + 1, K)
+        Each fold model's loss on its own validation rows.
+    train_curves : ndarray of shape (T + 1, K)
+        Each fold model's training loss.
+    best_iter : int
+        The minimizer of ``cv_curve``, in passes after the start.
+    fold : ndarray of shape (n,), int64
+        The fold label of each row.
+    switch_iters : ndarray of shape (K,), int64
+        Each fold's Algorithm 2 switch iteration (-1: no switch).
+    step_u : ndarray of shape (K,)
+        Each fold's magnitude step size.
+    step_v : ndarray of shape (K,)
+        Each fold's direction step size.
+    status : Status
+        How the run ended (the first fold that diverged, if any).
+    groups : Groups
+        The groups of the run.
+    n_passes : int
+        Passes over X; each serves every fold (and the refit).
+    t0s : ndarray of shape (K,), int64
+        Iterations each fold skipped analytically (fast schedule; zeros
+        otherwise).
+    best_coef : ndarray of shape (p,) or None
+        The model trained on all rows in the same sweeps, at ``best_iter``
+        (None with ``refit=False``).
+    best_u : ndarray of shape (L,) or None
+        Its group magnitudes.
+    best_intercept : float or None
+        Its intercept.
+    refit_t0 : int
+        The start the model on all rows skipped.
+    refit_train_curve : ndarray or None
+        Its training loss at every evaluated pass.
+    stop_reason : str
+        Why the sweep ended: "max_iter", "no_improvement" (the early end on
+        ``cv_curve``) or "diverged".
+    x_scale : ndarray of shape (p,) or None
+        With ``standardize=True``, the column scales of all rows (each fold's
+        model used its own training rows' scales); else None.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(80, 40, group_size=4, random_state=0)
+    >>> cv = fastgs.dglnn_cv_path(X, y, groups, cv=4, random_state=0, max_iter=60)
+    >>> cv.n_folds, cv.val_curves.shape, cv.cv_curve.shape
+    (4, (61, 4), (61,))
+    >>> int(cv.best_iter) == int(cv.cv_curve.argmin())
+    True
     """
 
     def __init__(self, *, iterations, cv_curve, val_curves, train_curves, best_iter, fold,
@@ -234,6 +400,7 @@ class DGLNNCVPath:
 
     @property
     def n_folds(self) -> int:
+        """int: the number of folds K."""
         return self.val_curves.shape[1]
 
     def __repr__(self) -> str:

@@ -4,7 +4,7 @@ The loops are written once for every storage of X: ``design`` is a dense
 C-ordered array, a CSR 3-tuple or a CSC 4-tuple (see :mod:`fastgs.kernels`),
 and the storage-generic kernels pick the right sweep at compile time.
 
-Conventions shared by the solvers (ALGORITHMS.md §1):
+Conventions shared by the solvers (docs/method.rst, 'The model and the loss'):
 
 - loss ``1/(2n) ||y - X w||^2``, correlation ``g = X^T r / n``;
 - optional implicit centering (``center=True``): the model is fit to
@@ -23,6 +23,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit
+from .cv_kernels import residual_gradient_folds
 from .kernels import (
     _group_span,
     STATUS_NONFINITE,
@@ -35,7 +36,6 @@ from .kernels import (
     magnitude_step,
     residual,
     residual_gradient,
-    residual_gradient_folds,
     weight_normalized_direction_step,
 )
 
@@ -614,7 +614,7 @@ PHASE_DIRECTION = 0
 PHASE_MAGNITUDE = 1
 # the K models' group updates go to threads (dglnn_cv_solve's models_on_threads)
 # from this many coordinates K p: below it a parallel region costs more than it
-# saves (2 threads, dense 5-fold CV: 10% faster at 300 x 3000 and 200 x 30000)
+# saves (threshold measured on 2 threads: docs/performance.rst, 'Design measurements')
 MODELS_THREADED_MIN_SIZE = 1 << 14
 
 
@@ -676,7 +676,7 @@ def dglnn_cv_solve(
     price of one more model in the sweep instead of a second run.
 
     Every iteration makes one sweep over X for all folds
-    (:func:`fastgs.kernels.residual_gradient_folds`): row i is a training row
+    (:func:`fastgs.cv_kernels.residual_gradient_folds`): row i is a training row
     of every model but model ``fold[i]``, for which it is a validation row.
     Each model follows exactly the updates of :func:`dglnn_solve` on its own
     training rows (its own step sizes ``gammas[k]``, ``etas[k]``, centering

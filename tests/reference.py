@@ -1,10 +1,10 @@
 """Slow, obviously-correct NumPy references for fastgs (tests only).
 
-Written from ``/work/shared/ALGORITHMS.md`` and the documented behaviour of
+Written from the update equations of ``docs/method.rst`` and the documented behaviour of
 the public API; nothing here imports or calls fastgs.  Groups are given as a
 list of integer index arrays (one per group, in group order).
 
-Conventions (ALGORITHMS.md §1): loss ``1/(2n) ||y - X w||^2``, correlation
+Conventions (docs/method.rst, 'The model and the loss'): loss ``1/(2n) ||y - X w||^2``, correlation
 ``g = X^T r / n``; iterate ``t`` is evaluated at ``w(t)`` before its update;
 iterates ``t = 0..max_iter``.
 """
@@ -67,7 +67,7 @@ def expand_group_weights(u, v, groups):
 
 
 def weight_normalized_direction_step(u, v, g, groups):
-    """ALGORITHMS.md §2 step 2: ``z_l = u_l^2 v_l + g_l``, ``v_l = z_l/||z_l||``."""
+    """docs/method.rst, 'Algorithm 1: weight normalization' step 2: ``z_l = u_l^2 v_l + g_l``, ``v_l = z_l/||z_l||``."""
     out = np.array(v, dtype=np.float64)
     for l, G in enumerate(groups):
         z = u[l] ** 2 * out[G] + np.asarray(g)[G]
@@ -78,7 +78,7 @@ def weight_normalized_direction_step(u, v, g, groups):
 
 
 def constant_direction_step(u, v, g, eta, groups):
-    """ALGORITHMS.md §3: ``z_l = v_l + eta u_l^2 g_l``, ``v_l = z_l/||z_l||``."""
+    """docs/method.rst, 'Algorithm 2: constant direction step': ``z_l = v_l + eta u_l^2 g_l``, ``v_l = z_l/||z_l||``."""
     out = np.array(v, dtype=np.float64)
     for l, G in enumerate(groups):
         z = out[G] + eta * u[l] ** 2 * np.asarray(g)[G]
@@ -170,7 +170,8 @@ def dglnn_reference(
     gamma=None, eta=None, max_iter=100, switch="paper", tau=5e-3,
     X_val=None, y_val=None, fit_intercept=False,
 ):  # fmt: skip
-    """DGLNN by the update equations of ALGORITHMS.md §2–4.
+    """DGLNN by the update equations of docs/method.rst ('Algorithm 1: weight
+    normalization', 'Algorithm 2: constant direction step', 'Plain gradient descent').
 
     gamma/eta None mean the §6 defaults (``eta = gamma`` for "gd", where eta
     is the v step).  ``switch``: "paper", "auto" or an int iteration (the
@@ -273,7 +274,7 @@ def dlnn_reference(
     X, y, *, depth=2, alpha=1e-6, gamma=None, max_iter=100,
     X_val=None, y_val=None, fit_intercept=False,
 ):  # fmt: skip
-    """Diagonal linear network ``w = a^N - b^N`` (ALGORITHMS.md §5):
+    """Diagonal linear network ``w = a^N - b^N`` (docs/method.rst, 'The DLNN baseline'):
     ``a <- a + gamma N a^(N-1) g``, ``b <- b - gamma N b^(N-1) g``, a(0)=b(0)=alpha.
 
     gamma None: ``0.05 / (N^2/4 * a_max^((2N-2)/N))``, ``a_max = ||X^T y/n||_inf``
@@ -321,7 +322,7 @@ def dlnn_reference(
 
 def dglnn_fast_reference(X, y, groups, *, alpha=1e-6, kappa=0.2, skip_fraction=1e-2,
                          step_cap=0.25, max_iter=50):  # fmt: skip
-    """The fast schedule (ALGORITHMS.md §9) with Algorithm 1's direction step.
+    """The fast schedule (docs/method.rst, 'The fast schedule') with Algorithm 1's direction step.
 
     Returns a namespace with ``t0`` (the skipped iterations), and per evaluated
     pass: ``iterations`` (t0 + 0..max_iter), ``coefs``, ``u``, ``train_loss``.

@@ -30,7 +30,7 @@ RTOL = 1e-10
 N, P, N_VAL = 160, 36, 60
 ROWS, VAL_ROWS = 20, 15  # 8 training blocks, 4 validation blocks
 ALPHA = 1e-3
-GD_ALPHA = 0.2  # plain GD needs a larger start (ALGORITHMS.md §4)
+GD_ALPHA = 0.2  # plain GD needs a larger start (docs/method.rst, 'Plain gradient descent')
 
 
 @pytest.fixture(scope="module")
@@ -316,7 +316,7 @@ def test_reproduce_runs_on_the_cluster(client, tmp_path):
 
     from distributed import get_task_stream
 
-    from fastgs import experiments
+    from fastgs.paper import experiments
     from fastgs.cli import main
 
     with get_task_stream(client) as stream:

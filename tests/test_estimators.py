@@ -28,11 +28,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fastgs
 from fastgs import DGLNNRegressor, DGLNNRegressorCV, DLNNRegressor
-from fastgs.datasets import make_group_sparse_regression, paper_setting
+from fastgs.datasets import make_group_sparse_regression
+from fastgs.paper.settings import paper_setting
 
 SIZE = 3
 ALPHA = 1e-3  # a start that makes a few hundred iterations interesting
-GD_ALPHA = 0.2  # plain GD needs a larger, balanced start (ALGORITHMS.md §4)
+GD_ALPHA = 0.2  # plain GD needs a larger, balanced start (docs/method.rst, 'Plain gradient descent')
 MAX_ITER = 300
 RTOL = 1e-10
 DLNN_ALPHA, DLNN_MAX_ITER = 1e-2, 800  # a w = a*a - b*b network needs more iterations
@@ -403,7 +404,7 @@ def test_cv_estimator_error_near_oracle_fig4():
         path = dglnn_path(X, y, 4, max_iter=500)
         oracle_err.append(float(np.min(np.sum((path.coefs - w_star) ** 2, axis=1))))
     assert np.median(cv_err) <= 1.5 * np.median(oracle_err), (cv_err, oracle_err)
-    assert np.median(oracle_err) < 0.2  # ALGORITHMS.md §8: about 0.05
+    assert np.median(oracle_err) < 0.2  # docs/method.rst, 'Reference results': about 0.05
 
 
 # --------------------------------------------------------------------------

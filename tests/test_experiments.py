@@ -9,10 +9,11 @@ import matplotlib
 import numpy as np
 import pytest
 
-from fastgs import experiments
-from fastgs.datasets import PAPER_SETTINGS, make_group_sparse_regression, paper_setting
-from fastgs.experiments import Run, execute, make_runs, reproduce
-from fastgs.plotting import plot_experiment
+from fastgs.paper import experiments
+from fastgs.datasets import make_group_sparse_regression
+from fastgs.paper.experiments import Run, execute, make_runs, reproduce
+from fastgs.paper.figures import plot_experiment
+from fastgs.paper.settings import PAPER_SETTINGS, paper_setting
 
 matplotlib.use("Agg")
 
@@ -64,7 +65,7 @@ def test_fig2_small(tmp_path):
     result = reproduce("fig2", seeds=2, max_iter=600, runner=in_order)
     assert result.params["max_iter"] == 600 and result.params["step_u"] == 2e-3
     for row in result.rows:
-        # ALGORITHMS.md §8: the minimum is reached within a few hundred iterations
+        # docs/method.rst, 'Reference results': the minimum is reached within a few hundred iterations
         assert 0.003 <= row["min_error"] <= 0.05
         assert row["min_error"] <= row["val_error"] <= 3 * row["min_error"]
         assert row["off_support_max"] < 1e-2

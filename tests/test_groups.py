@@ -1,6 +1,6 @@
 """Tests of :func:`fastgs.make_groups` and :class:`fastgs.Groups`.
 
-The canonical encoding (ALGORITHMS.md §1): ``group_ptr`` int64 (L + 1,),
+The canonical encoding (docs/method.rst, 'Groups'): ``group_ptr`` int64 (L + 1,),
 starting at 0, ending at p, strictly increasing; ``group_idx`` int64, a
 permutation of ``range(p)``; group ``l`` holds
 ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.

@@ -507,7 +507,7 @@ def test_kernels_callable_from_user_njit():
 def test_residual_gradient_folds_matches_reference(storage, n, K):
     import scipy.sparse as sp
 
-    from fastgs import kernels as K_
+    from fastgs import cv_kernels as K_
 
     rng = np.random.default_rng(n)
     p = 2100  # > one column chunk of the dense sweep

@@ -1,9 +1,9 @@
-"""The paper's Section 5 settings reproduce ALGORITHMS.md §8.
+"""The paper's Section 5 settings reproduce docs/method.rst, 'Reference results'.
 
 Li, Nguyen, Hegde, Wong (ICLR 2023), Section 5: Rademacher design, Gaussian
 noise with sigma = 0.5, initialization alpha = 1e-6, error ``||w - w*||_2^2``
 evaluated on the recorded path.  Each setting runs on a few seeds; the bounds
-leave slack around the per-seed values of ALGORITHMS.md §8 but stay far from
+leave slack around the per-seed values of docs/method.rst, 'Reference results' but stay far from
 what a broken solver produces (errors of order ||w*||^2, i.e. 16..900 here).
 """
 
@@ -90,7 +90,7 @@ def test_fig2_algorithm1_converges_and_is_stable(seed):
     err = path_errors(path, w_star)
     best = int(np.argmin(err))
 
-    # ALGORITHMS.md §8: min error 0.009-0.026 by seed
+    # docs/method.rst, 'Reference results': min error 0.009-0.026 by seed
     assert 0.003 <= err[best] <= 0.05, err[best]
     # ... first reached around iteration 300 (the error curve is flat near its
     # minimum, so locate the first iterate within 5% of it)
@@ -139,7 +139,7 @@ def fig3_run(seed):
 def test_fig3_algorithm2_switches_and_converges(seed):
     X, y, w_star, path = fig3_run(seed)
     assert path.status.ok
-    # ALGORITHMS.md §8: the paper's switch rule fires at ~300-490
+    # docs/method.rst, 'Reference results': the paper's switch rule fires at ~300-490
     assert path.switch_iter is not None
     assert 200 <= path.switch_iter <= 700, path.switch_iter
     assert path.step_v == pytest.approx(1e-3)
@@ -185,7 +185,7 @@ def test_fig4_dglnn_recovers_groups():
         # the 4 support groups (0..3) are the 4 largest magnitudes at the best iterate
         top = set(np.argsort(path.u[best])[-4:].tolist())
         assert top == {0, 1, 2, 3}, (seed, top)
-    # ALGORITHMS.md §8: DGLNN error ~0.05 (median)
+    # docs/method.rst, 'Reference results': DGLNN error ~0.05 (median)
     assert np.median(mins) < 0.2, mins
 
 
@@ -196,7 +196,7 @@ def test_fig4_dlnn_baseline_fails_with_few_samples():
         assert base.iterations[-1] == 500
         dglnn_min = path_errors(path, w_star).min()
         base_err = path_errors(base, w_star)[-1]
-        # ALGORITHMS.md §8 says >= 3; at 500 iterations the baseline is 1.5-6
+        # docs/method.rst, 'Reference results' says >= 3; at 500 iterations the baseline is 1.5-6
         # by seed (several times worse than DGLNN in every case)
         assert base_err >= 1.0, (seed, base_err)
         assert base_err >= 5.0 * dglnn_min, (seed, base_err, dglnn_min)
@@ -233,7 +233,7 @@ def test_fig5_degenerate_case_group_size_one():
         reached = int(path.iterations[first_within(2.0 ** log_err, 2.0)])
         assert 60 <= reached <= 400, (seed, reached)
     curves = np.array(curves)
-    # ALGORITHMS.md §8: the median log2 error curve reaches about -5.8
+    # docs/method.rst, 'Reference results': the median log2 error curve reaches about -5.8
     assert np.median(curves.min(axis=1)) <= -4.0, curves.min(axis=1)
     median_curve = np.median(curves, axis=0)
     assert median_curve.min() <= -4.0

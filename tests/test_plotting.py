@@ -11,6 +11,7 @@ import pytest
 import fastgs
 from fastgs import plotting
 from fastgs.datasets import make_group_sparse_regression
+from fastgs.paper import figures
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -137,7 +138,7 @@ def test_plot_cv_curve_bad_input(problem):
 
 def test_plot_experiment_rejects_other_objects():
     with pytest.raises(TypeError, match="ExperimentResult"):
-        plotting.plot_experiment(object())
+        figures.plot_experiment(object())
 
 
 @pytest.mark.parametrize(
@@ -154,11 +155,12 @@ def test_missing_matplotlib_message(monkeypatch, dglnn, func, args):
         monkeypatch.setitem(sys.modules, name, None)
     args = tuple(dglnn if a == "dglnn" else a for a in args)
     if func == "plot_experiment":
-        from fastgs.experiments import reproduce
+        from fastgs.paper.experiments import reproduce
 
         args = (reproduce("fig4", [0], max_iter=30, runner=lambda f, items: [f(i) for i in items]),)
+    module = figures if func == "plot_experiment" else plotting
     with pytest.raises(ImportError) as info:
-        getattr(plotting, func)(*args)
+        getattr(module, func)(*args)
     assert "pip install fastgs[plot]" in str(info.value)
 
 

@@ -842,7 +842,7 @@ def test_estimator_keeps_only_the_ends_of_the_path():
 
 @pytest.mark.parametrize("storage", ["dense", "csr"])
 def test_fast_schedule_matches_reference(storage):
-    """The compiled fast schedule equals a NumPy transcription of ALGORITHMS.md §9."""
+    """The compiled fast schedule equals a NumPy transcription of docs/method.rst, 'The fast schedule'."""
     import scipy.sparse as sp
 
     rng = np.random.default_rng(11)

@@ -144,7 +144,7 @@ class PeakMemory:
 
 
 class Recovery:
-    """Estimation quality on the Figure-4 setting (ALGORITHMS.md §8).
+    """Estimation quality on the Figure-4 setting (docs/method.rst, 'Reference results').
 
     Rademacher X 100x500, 125 groups of 4, 4 random groups with all entries 1
     (16 nonzeros), noise 0.5, Algorithm 2 with default steps, 500 iterations.

@@ -1,0 +1,509 @@
+"""Numba kernels of the cross-validation sweep: K models in one sweep over X.
+
+``dglnn_cv_path`` advances the K fold models (and the model on all the data)
+together: row i validates model ``fold[i]`` and trains every other model, so
+one sweep over X serves them all.  These kernels share the conventions of
+:mod:`fastgs.kernels` (no bounds checks, dtype-generic, C-ordered arrays)
+but are internal to the solver: their workspaces are laid out by
+:meth:`fastgs._validation.Design.fold_workspace`.
+
+``residual_gradient_folds_dense / _csr / _csc`` (and ``_chunked`` versions)
+    one sweep (CSC: two column sweeps) computing, for every model k,
+    ``G[k] = X_k^T r_k`` over its training rows and the training and
+    validation sums of squared residuals.
+``residual_gradient_folds(design, ...)``
+    the storage-generic version, chosen at compile time from the types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+from numba.extending import overload
+
+from ._jit import jit
+from .kernels import _COL_CHUNK, _chunk_bounds, _design_kind, _sum_chunks
+
+__all__ = [
+    "residual_gradient_folds",
+    "residual_gradient_folds_csc",
+    "residual_gradient_folds_csc_chunked",
+    "residual_gradient_folds_csr",
+    "residual_gradient_folds_csr_chunked",
+    "residual_gradient_folds_dense",
+    "residual_gradient_folds_dense_chunked",
+]
+
+
+@jit
+def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
+    """Residuals of row i for every model; the row's own fold gets it as validation.
+
+    dots (K,) in: x_i . W[k]; rk (K,) out: the residuals the gradients sum (0
+    for the row's own fold).  rk may be dots itself (read before written).
+    """
+    K = dots.shape[0]
+    for k in range(K):
+        rr = y[i] - dots[k] + shift[k]
+        if k == f:
+            val_sq[k] += rr * rr
+            rk[k] = 0
+        else:
+            train_sq[k] += rr * rr
+            rsum[k] += rr
+            rk[k] = rr
+
+
+@jit
+def _dots_6rows_3models(X, i, W, k, c0, c1, dots):
+    """dots[r, k + m] += X[i + r, c0:c1] . W[k + m, c0:c1], r < 6, m < 3."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    wa = W[k, c0:c1]
+    wb = W[k + 1, c0:c1]
+    wc = W[k + 2, c0:c1]
+    # (the third model's sums are d0..d5: c0, c1 are the column bounds)
+    zero = wa.dtype.type(0)
+    a0 = zero
+    a1 = zero
+    a2 = zero
+    a3 = zero
+    a4 = zero
+    a5 = zero
+    b0 = zero
+    b1 = zero
+    b2 = zero
+    b3 = zero
+    b4 = zero
+    b5 = zero
+    d0 = zero
+    d1 = zero
+    d2 = zero
+    d3 = zero
+    d4 = zero
+    d5 = zero
+    for j in range(wa.shape[0]):
+        e0 = x0[j]
+        e1 = x1[j]
+        e2 = x2[j]
+        e3 = x3[j]
+        e4 = x4[j]
+        e5 = x5[j]
+        va = wa[j]
+        vb = wb[j]
+        vc = wc[j]
+        a0 += e0 * va
+        a1 += e1 * va
+        a2 += e2 * va
+        a3 += e3 * va
+        a4 += e4 * va
+        a5 += e5 * va
+        b0 += e0 * vb
+        b1 += e1 * vb
+        b2 += e2 * vb
+        b3 += e3 * vb
+        b4 += e4 * vb
+        b5 += e5 * vb
+        d0 += e0 * vc
+        d1 += e1 * vc
+        d2 += e2 * vc
+        d3 += e3 * vc
+        d4 += e4 * vc
+        d5 += e5 * vc
+    dots[0, k] += a0
+    dots[1, k] += a1
+    dots[2, k] += a2
+    dots[3, k] += a3
+    dots[4, k] += a4
+    dots[5, k] += a5
+    dots[0, k + 1] += b0
+    dots[1, k + 1] += b1
+    dots[2, k + 1] += b2
+    dots[3, k + 1] += b3
+    dots[4, k + 1] += b4
+    dots[5, k + 1] += b5
+    dots[0, k + 2] += d0
+    dots[1, k + 2] += d1
+    dots[2, k + 2] += d2
+    dots[3, k + 2] += d3
+    dots[4, k + 2] += d4
+    dots[5, k + 2] += d5
+
+
+@jit
+def _dots_6rows_1model(X, i, W, k, c0, c1, dots):
+    """dots[r, k] += X[i + r, c0:c1] . W[k, c0:c1], r < 6."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    w = W[k, c0:c1]
+    zero = w.dtype.type(0)
+    a0 = zero
+    a1 = zero
+    a2 = zero
+    a3 = zero
+    a4 = zero
+    a5 = zero
+    for j in range(w.shape[0]):
+        v = w[j]
+        a0 += x0[j] * v
+        a1 += x1[j] * v
+        a2 += x2[j] * v
+        a3 += x3[j] * v
+        a4 += x4[j] * v
+        a5 += x5[j] * v
+    dots[0, k] += a0
+    dots[1, k] += a1
+    dots[2, k] += a2
+    dots[3, k] += a3
+    dots[4, k] += a4
+    dots[5, k] += a5
+
+
+@jit
+def _grad_6rows_3models(X, i, G, rk, k, c0, c1):
+    """G[k + m, c0:c1] += sum_r rk[r, k + m] X[i + r, c0:c1], r < 6, m < 3."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    ga = G[k, c0:c1]
+    gb = G[k + 1, c0:c1]
+    gc = G[k + 2, c0:c1]
+    ra0, ra1, ra2, ra3, ra4, ra5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
+    m = k + 1
+    rb0, rb1, rb2, rb3, rb4, rb5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
+    m = k + 2
+    rc0, rc1, rc2, rc3, rc4, rc5 = rk[0, m], rk[1, m], rk[2, m], rk[3, m], rk[4, m], rk[5, m]
+    for j in range(ga.shape[0]):
+        e0 = x0[j]
+        e1 = x1[j]
+        e2 = x2[j]
+        e3 = x3[j]
+        e4 = x4[j]
+        e5 = x5[j]
+        ga[j] += ra0 * e0 + ra1 * e1 + ra2 * e2 + ra3 * e3 + ra4 * e4 + ra5 * e5
+        gb[j] += rb0 * e0 + rb1 * e1 + rb2 * e2 + rb3 * e3 + rb4 * e4 + rb5 * e5
+        gc[j] += rc0 * e0 + rc1 * e1 + rc2 * e2 + rc3 * e3 + rc4 * e4 + rc5 * e5
+
+
+@jit
+def _grad_6rows_1model(X, i, G, rk, k, c0, c1):
+    """G[k, c0:c1] += sum_r rk[r, k] X[i + r, c0:c1], r < 6."""
+    x0 = X[i, c0:c1]
+    x1 = X[i + 1, c0:c1]
+    x2 = X[i + 2, c0:c1]
+    x3 = X[i + 3, c0:c1]
+    x4 = X[i + 4, c0:c1]
+    x5 = X[i + 5, c0:c1]
+    g = G[k, c0:c1]
+    r0, r1, r2, r3, r4, r5 = rk[0, k], rk[1, k], rk[2, k], rk[3, k], rk[4, k], rk[5, k]
+    for j in range(g.shape[0]):
+        g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j] + r4 * x4[j] + r5 * x5[j]
+
+
+@jit
+def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """K models in one sweep over dense C-ordered X (cross-validation).
+
+    Row i belongs to fold ``fold[i]``: it is a validation row of model
+    ``fold[i]`` and a training row of every other model.  With
+    ``r_ik = y_i - x_i . W[k] + shift[k]``:
+
+    - ``G[k] = sum_{i: fold[i] != k} r_ik x_i``  (K, p) out, unscaled
+    - ``train_sq[k] = sum_{fold[i] != k} r_ik^2``, ``rsum[k] = sum_{fold[i] != k} r_ik``
+    - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
+
+    X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
+    Rows are taken six at a time and columns in chunks that stay in L1, and
+    models three at a time (then one by one), so that X streams from memory
+    once for all K models and each loaded element of X feeds eighteen
+    multiply-adds (faster than four rows by two models; see docs/performance.rst,
+    'Design measurements').
+    """
+    n, p = X.shape
+    K = W.shape[0]
+    G[:, :] = 0
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    dots = np.zeros((6, K), dtype=X.dtype)
+    rk = np.empty((6, K), dtype=X.dtype)
+    i = 0
+    while i + 6 <= n:
+        dots[:, :] = 0
+        for c0 in range(0, p, _COL_CHUNK):
+            # column slices: a known trip count lets LLVM vectorize the dot products
+            c1 = min(c0 + _COL_CHUNK, p)
+            k = 0
+            while k + 3 <= K:
+                _dots_6rows_3models(X, i, W, k, c0, c1, dots)
+                k += 3
+            while k < K:
+                _dots_6rows_1model(X, i, W, k, c0, c1, dots)
+                k += 1
+        for b in range(6):
+            _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
+        for c0 in range(0, p, _COL_CHUNK):
+            c1 = min(c0 + _COL_CHUNK, p)
+            k = 0
+            while k + 3 <= K:
+                _grad_6rows_3models(X, i, G, rk, k, c0, c1)
+                k += 3
+            while k < K:
+                _grad_6rows_1model(X, i, G, rk, k, c0, c1)
+                k += 1
+        i += 6
+    while i < n:
+        xi = X[i]
+        for k in range(K):
+            wk = W[k]
+            s = X.dtype.type(0)
+            for j in range(p):
+                s += xi[j] * wk[j]
+            dots[0, k] = s
+        _folds_finish_row(i, fold[i], y, shift, dots[0], train_sq, val_sq, rsum, rk[0])
+        for k in range(K):
+            rr = rk[0, k]
+            if rr != 0:
+                gk = G[k]
+                for j in range(p):
+                    gk[j] += rr * xi[j]
+        i += 1
+
+
+@jit
+def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """:func:`residual_gradient_folds_dense` for CSR X (one row sweep)."""
+    n = indptr.shape[0] - 1
+    K = W.shape[0]
+    zero = data.dtype.type(0)
+    G[:, :] = 0
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    dots = np.empty(K, dtype=data.dtype)
+    rk = np.empty(K, dtype=data.dtype)
+    for i in range(n):
+        d = data[indptr[i] : indptr[i + 1]]
+        ix = indices[indptr[i] : indptr[i + 1]]
+        for k in range(K):
+            wk = W[k]
+            s = zero
+            for t in range(d.shape[0]):
+                s += d[t] * wk[np.uint64(ix[t])]
+            dots[k] = s
+        _folds_finish_row(i, fold[i], y, shift, dots, train_sq, val_sq, rsum, rk)
+        for k in range(K):
+            rr = rk[k]
+            if rr != 0:
+                gk = G[k]
+                for t in range(d.shape[0]):
+                    gk[np.uint64(ix[t])] += d[t] * rr
+
+
+@jit
+def _folds_dots_csc(data, indices, starts, stops, W, R):
+    """``R[i, k] += X[i, j] W[k, j]`` over the stored entries ``starts[j]:stops[j]``
+    of every column j of CSC X (all of them: ``indptr[:-1], indptr[1:]``),
+    columns in order; R (n, K) in/out."""
+    K = W.shape[0]
+    wj = np.empty(K, dtype=data.dtype)
+    for j in range(starts.shape[0]):
+        for k in range(K):
+            wj[k] = W[k, j]
+        d = data[starts[j] : stops[j]]
+        ix = indices[starts[j] : stops[j]]
+        for t in range(d.shape[0]):
+            ri = R[np.uint64(ix[t])]
+            x = d[t]
+            for k in range(K):
+                ri[k] += x * wj[k]
+
+
+@jit
+def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
+    """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X; R (n, K)."""
+    K = G.shape[0]
+    zero = data.dtype.type(0)
+    s = np.empty(K, dtype=data.dtype)
+    for j in range(j0, j1):
+        d = data[indptr[j] : indptr[j + 1]]
+        ix = indices[indptr[j] : indptr[j + 1]]
+        s[:] = zero
+        for t in range(d.shape[0]):
+            ri = R[np.uint64(ix[t])]
+            x = d[t]
+            for k in range(K):
+                s[k] += x * ri[k]
+        for k in range(K):
+            G[k, j] = s[k]
+
+
+@jit
+def _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum):
+    """Row by row, in order: R[i] (the K dot products) becomes the residuals the
+    gradients sum; the loss sums are accumulated."""
+    train_sq[:] = 0
+    val_sq[:] = 0
+    rsum[:] = 0
+    for i in range(R.shape[0]):
+        _folds_finish_row(i, fold[i], y, shift, R[i], train_sq, val_sq, rsum, R[i])
+
+
+@jit
+def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+    """:func:`residual_gradient_folds_dense` for CSC X: two column sweeps for all K models.
+
+    The residuals live in a row-major (n, K) scratch, so that each stored
+    entry of X updates (first sweep) or reads (second sweep) the K models'
+    values of its row in one cache line, and the column's K weights (or K
+    sums) stay in registers: X is read twice per call whatever K is, where
+    K separate residual/gradient sweeps would read it 2K times.
+    """
+    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
+    _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
+
+
+@jit
+def _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R):
+    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) zeroed scratch."""
+    _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
+    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
+
+
+@jit
+def _csc_column_chunk(indptr, c, n_chunks):
+    """Columns [j0, j1) of chunk c: chunks of about equal numbers of stored entries."""
+    p = indptr.shape[0] - 1
+    nnz = indptr[p]
+    j0 = 0 if c == 0 else np.searchsorted(indptr[:p], (c * nnz) // n_chunks)
+    j1 = p if c == n_chunks - 1 else np.searchsorted(indptr[:p], ((c + 1) * nnz) // n_chunks)
+    return j0, j1
+
+
+@jit(parallel=True)
+def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
+                                        val_sq, rsum, row_splits, R):  # fmt: skip
+    """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
+
+    row_splits (n_chunks + 1, p) int: the stored entries of column j in the
+    rows of chunk c are ``row_splits[c, j] : row_splits[c + 1, j]`` (sorted row
+    indices; see :meth:`fastgs._validation.Design.fold_workspace`).  The first
+    sweep runs the row chunks in parallel, each row summing over the columns
+    in order as in the serial kernel; the second runs column chunks, each
+    column's sums one thread's.  The result is bit-identical to the serial
+    kernel whatever the number of chunks or threads.  R (n, K): scratch for
+    the dot products and residuals (no allocation per call).
+    """
+    n_chunks = row_splits.shape[0] - 1
+    R[:, :] = 0
+    if n_chunks <= 1:
+        _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
+        return
+    for c in prange(n_chunks):
+        _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
+    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    for c in prange(n_chunks):
+        j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
+        _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
+
+
+@jit
+def _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum):
+    """Fixed-order sum of the per-chunk results of the K-model sweep."""
+    n_chunks, K, p = work_G.shape
+    for k in range(K):
+        _sum_chunks(work_G[:, k, :], G[k])
+        a = work_s[0, 0, k]
+        b = work_s[0, 1, k]
+        c = work_s[0, 2, k]
+        for ch in range(1, n_chunks):
+            a += work_s[ch, 0, k]
+            b += work_s[ch, 1, k]
+            c += work_s[ch, 2, k]
+        train_sq[k] = a
+        val_sq[k] = b
+        rsum[k] = c
+
+
+@jit(parallel=True)
+def residual_gradient_folds_dense_chunked(X, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
+    """:func:`residual_gradient_folds_dense` over ``work_G.shape[0]`` row chunks, multi-threaded.
+
+    work_G (n_chunks, K, p) and work_s (n_chunks, 3, K) scratch; the chunks'
+    results are summed in a fixed order (same bits for any thread count).
+    """
+    n = X.shape[0]
+    n_chunks = work_G.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, shift, work_G[c],
+                                      work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+
+
+@jit(parallel=True)
+def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
+                                        val_sq, rsum, work_G, work_s):  # fmt: skip
+    """:func:`residual_gradient_folds_csr` over row chunks (see the dense version)."""
+    n = indptr.shape[0] - 1
+    n_chunks = work_G.shape[0]
+    if n_chunks <= 1:
+        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return
+    for c in prange(n_chunks):
+        a, b = _chunk_bounds(c, n_chunks, n)
+        residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, shift,
+                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+
+
+def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):  # pragma: no cover
+    """Storage-generic K-model sweep (compiled code only).
+
+    work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
+    CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
+    :meth:`fastgs._validation.Design.fold_workspace`).  work_s: dense and CSR
+    (n_chunks, 3, K), the row chunks' loss sums; CSC (n, K), the residuals.
+    """
+    raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
+
+
+@overload(residual_gradient_folds)
+def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
+    kind = _design_kind(design)
+    if kind == "dense":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_dense_chunked(
+                design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s
+            )
+        )
+    if kind == "csr":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_csr_chunked(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                work_G, work_s,
+            )
+        )  # fmt: skip
+    if kind == "csc":
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_csc_chunked(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                work_G, work_s,
+            )
+        )
+    return None
