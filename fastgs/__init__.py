@@ -11,6 +11,7 @@ kernels for your own Numba code live in :mod:`fastgs.kernels`.
 from .groups import Groups, make_groups
 from .path import dglnn_cv_path, dglnn_path, dlnn_path
 from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleWarning, Status
+from .selection import select_groups
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,7 @@ __all__ = [
     "DLNNRegressor",
     "Groups",
     "make_groups",
+    "select_groups",
     "dglnn_path",
     "dglnn_cv_path",
     "dlnn_path",
