@@ -1,30 +1,29 @@
+<<<<<<< HEAD
 """
 Real data: diabetes with spline groups
 ======================================
 
 scikit-learn's diabetes data with a spline basis per feature.
+=======
+"""Diabetes progression: spline groups of ten clinical variables
+===============================================================
+>>>>>>> select
 
-Each of the nine continuous features (age, bmi, bp, s1..s6) is expanded into
-6 cubic B-splines (``SplineTransformer(n_knots=5, degree=3, knots="quantile",
-include_bias=False)``) and forms one group; the binary ``sex`` is a group of
-its own (one column).  All 55 columns are standardized (mean 0, variance 1,
-fitted on the training part only).  Over repeated random 75/25 splits, on the
-held-out quarter:
+scikit-learn's diabetes data (442 patients, shipped with scikit-learn): the
+target is a measure of disease progression one year after baseline.  Each
+of the nine continuous variables (age, bmi, bp, s1..s6) is expanded into 6
+cubic B-splines and forms one group; the binary ``sex`` is a group of its
+own (one column), so 55 columns in 10 groups.
 
-- fastgs ``DGLNNRegressorCV`` (5-fold CV of the stopping iteration; both
-  schedules, otherwise default settings);
-- group lasso (skglm ``GroupLasso``, group weights sqrt(group size)),
-  lambda by 5-fold CV on the training part over 50 values from lambda_max
-  to 1e-3 lambda_max with warm starts, then refit on the training part;
-- fastgs ``DLNNRegressor`` (no groups; one 20% validation split);
-- ordinary least squares on the 10 raw features, as a reference.
-
-A group is "chosen" when its coefficients are nonzero (group lasso) or its
-norm exceeds 1% of the largest group norm (DGLNN, DLNN: gradient descent
-gives no exact zeros).
+Over repeated random 75/25 splits, fastgs ``DGLNNRegressorCV`` (defaults)
+is compared on the held-out quarter with the CV-tuned group lasso (skglm)
+and least squares on all columns; see ``examples/_compare.py`` for the
+protocol.  Prints held-out R², the number of groups chosen, fit times, and
+how often each variable is chosen.
 
 Usage (from the repository root; needs ``pip install skglm``)::
 
+<<<<<<< HEAD
     python examples/diabetes_splines.py [--splits 20] [--quick]
 
 ``--quick`` (what the documentation build runs) uses 3 splits and a coarser
@@ -33,28 +32,19 @@ lambda grid for the group lasso (20 values).
 Prints Markdown tables: held-out R² (median, IQR), median number of groups
 chosen, fit time (one thread, after an untimed warm-up fit of every method,
 so without JIT compilation), and how often each feature is chosen.
+=======
+    python examples/diabetes_splines.py [--splits 5]
+>>>>>>> select
 """
 
-from __future__ import annotations
-
-import argparse
-import time
-
-import numpy as np
-from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes
-from sklearn.linear_model import LinearRegression
-from sklearn.metrics import r2_score
-from sklearn.model_selection import KFold, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import SplineTransformer, StandardScaler
 
-import fastgs
+from _compare import main, per_variable
 
-K_FOLDS = 5
-THRESHOLD = 1e-2  # relative group norm above which DGLNN/DLNN choose a group
+SPLINES = ["age", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 
 
+<<<<<<< HEAD
 def spline_features():
     """The transformer (splines per continuous feature, sex as is, then scaling)."""
     splines = SplineTransformer(n_knots=5, degree=3, knots="quantile", include_bias=False)
@@ -153,30 +143,14 @@ def warm_up(X, y):
 
 def run(n_splits):
     """Fit every method on ``n_splits`` random 75/25 splits; per-method records."""
+=======
+def load():
+>>>>>>> select
     data = load_diabetes(scaled=False, as_frame=True)
-    X_all, y_all = data.frame.drop(columns="target"), data.frame["target"].to_numpy()
-    records = {name: [] for name in [*METHODS, "OLS on the 10 raw features"]}
-    warm_up(X_all, y_all)
-    for split in range(n_splits):
-        X_tr, X_te, y_tr, y_te = train_test_split(X_all, y_all, test_size=0.25,
-                                                  random_state=split)  # fmt: skip
-        features = spline_features().fit(X_tr)
-        Z_tr, Z_te = features.transform(X_tr), features.transform(X_te)
-        labels = group_labels(features.get_feature_names_out())
-        for name, fit in METHODS.items():
-            t = time.perf_counter()
-            model, chosen = fit(Z_tr, y_tr, labels, split)
-            seconds = time.perf_counter() - t
-            r2 = r2_score(y_te, model.predict(Z_te))
-            records[name].append({"r2": r2, "chosen": chosen, "seconds": seconds})
-        t = time.perf_counter()
-        model, _ = fit_ols_raw(X_tr, y_tr)
-        seconds = time.perf_counter() - t
-        r2 = r2_score(y_te, model.predict(X_te))
-        records["OLS on the 10 raw features"].append({"r2": r2, "chosen": None, "seconds": seconds})
-    return records, list(dict.fromkeys(labels))
+    return data.frame.drop(columns="target"), data.frame["target"].to_numpy()
 
 
+<<<<<<< HEAD
 def summary_table(records, n_splits):
     """Held-out R² (median, IQR), median groups chosen, median fit time."""
     head = (f"| method ({n_splits} splits) | median R² | IQR of R² "
@@ -217,7 +191,11 @@ def main(argv=None):
     print(summary_table(records, args.splits))
     print()
     print(frequency_table(records, features))
+=======
+def features():
+    return per_variable(splines=SPLINES, as_is=["sex"])
+>>>>>>> select
 
 
 if __name__ == "__main__":
-    main()
+    main("scikit-learn diabetes, splines per variable", load, features, default_splits=5)

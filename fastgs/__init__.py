@@ -19,6 +19,7 @@ from .results import (
     ScaleWarning,
     Status,
 )
+from .selection import select_groups
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = [
     "DLNNRegressor",
     "Groups",
     "make_groups",
+    "select_groups",
     "dglnn_path",
     "dglnn_cv_path",
     "dlnn_path",

@@ -31,6 +31,7 @@ from .path import (
 )
 from .results import ConvergenceWarning as PathConvergenceWarning
 from .results import DivergenceWarning
+from .selection import _fitted_feature_support, _fitted_group_selection
 
 __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 
@@ -225,6 +226,9 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         if u is not None:
             self.u_ = np.array(u)
         self.n_iter_ = int(n_iter)
+        # --- selection (fastgs.selection): from the fit-scale iterate ---
+        self._store_selection(coef, u)
+        # --- end selection ---
         self.best_iter_ = best_iter
         self.validation_loss_ = getattr(chosen_on, "val_curve", None)
         self.status_ = path.status
@@ -271,6 +275,12 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     intercept_ : float
     u_ : (L,) group magnitudes
     groups_ : fastgs.Groups
+    selected_groups_ : int64 (n_selected,) indices (in the order of ``groups_``
+        and ``u_``) of the groups the fit selected: those above the largest gap
+        of ``log10 u_**2`` near the top (:func:`fastgs.select_groups`, see
+        ``docs/selection.rst``); gradient descent gives no exact zeros
+    support_ : bool (p,) features of the selected groups; for scikit-learn's
+        ``SelectFromModel(est, importance_getter="support_", threshold=0.5)``
     n_iter_ : iterations of the final model, counting the fast schedule's
         analytically skipped start
     best_iter_ : the validation-chosen stopping point, in passes over X after
@@ -346,6 +356,10 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
     def _prepare(self, X):
         self.groups_ = make_groups(self.groups, X.shape[1])
 
+    def _store_selection(self, coef, u):
+        self.selected_groups_, self.support_ = _fitted_group_selection(
+            coef, u, self.groups_, self.alpha, weight_normalized=self.algorithm != "gd")
+
     def _path(self, X, y, max_iter, X_val, y_val, stop=None):
         # record only the start and the end: the solver tracks the best iterate
         # and the loss curves itself, so memory stays O(p), not O(max_iter * p)
@@ -373,7 +387,13 @@ class DLNNRegressor(_EarlyStoppedRegressor):
 
     The baseline of Vaskevicius et al. (2019); ignores groups.  Parameters
     and attributes as in :class:`DGLNNRegressor` (``depth``, ``step``
-    replace the group and step options).
+    replace the group and step options; no ``u_``, ``groups_``,
+    ``selected_groups_``).
+
+    Attributes
+    ----------
+    support_ : bool (p,) the features the fit selected, by the rule of
+        :func:`fastgs.select_groups` on ``|coef_|`` (each feature a group)
     """
 
     _parameter_constraints: dict = {
@@ -415,6 +435,9 @@ class DLNNRegressor(_EarlyStoppedRegressor):
 
     def _prepare(self, X):
         pass
+
+    def _store_selection(self, coef, u):
+        self.support_ = _fitted_feature_support(coef, self.alpha, self.depth)
 
     def _path(self, X, y, max_iter, X_val, y_val, stop=None):
         record_every = _ENDS_ONLY  # see DGLNNRegressor._path
@@ -481,6 +504,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
     Attributes
     ----------
     coef_, intercept_, u_, groups_, n_iter_, status_ : as in DGLNNRegressor
+    selected_groups_, support_ : as in DGLNNRegressor
     best_iter_ : the CV-chosen stopping point ``t*``, in passes over X after
         the start (each fold skips its own start with the fast schedule):
         ``cv_curve_[best_iter_]`` is the lowest mean validation loss
