@@ -226,9 +226,10 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         if u is not None:
             self.u_ = np.array(u)
         self.n_iter_ = int(n_iter)
-        # --- selection (fastgs.selection): from the fit-scale iterate ---
-        self._store_selection(coef, u)
-        # --- end selection ---
+        # the selection rule compares magnitudes with the start alpha: in the
+        # fit's (standardized) coordinates, not the original units
+        scale = getattr(path, "x_scale", None)
+        self._store_selection(np.asarray(coef) if scale is None else coef * scale, u)
         self.best_iter_ = best_iter
         self.validation_loss_ = getattr(chosen_on, "val_curve", None)
         self.status_ = path.status
