@@ -130,19 +130,24 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
     # subclasses: _path(X, y, max_iter, X_val, y_val) -> path ; _store(path, index)
 
     def fit(self, X, y, *, X_val=None, y_val=None):
-        """Fit the model, choosing the stopping iteration on validation data.
+        """Fit the model, choosing the stopping point on validation data.
 
         Parameters
         ----------
-        X : (n, p) array or sparse matrix
-        y : (n,) array
-        X_val, y_val : optional validation set; without it (and with
-            ``early_stopping=True``) a ``validation_fraction`` of (X, y) is
-            held out.
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse X is never densified.
+        y : array-like of shape (n_samples,)
+            Targets.
+        X_val : {ndarray, sparse matrix} of shape (n_val, n_features) or None, default=None
+            Validation data; without it (and with ``early_stopping=True``) a
+            ``validation_fraction`` of the rows is held out.
+        y_val : array-like of shape (n_val,) or None, default=None
+            Validation targets (with ``X_val``).
 
         Returns
         -------
         self
+            The fitted estimator.
         """
         self._validate_params()
         if self.n_jobs == 0:
@@ -236,7 +241,18 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         self.path_ = chosen_on
 
     def predict(self, X):
-        """Predict ``X @ coef_ + intercept_``; X (n, p) array or sparse matrix."""
+        """Predict ``X @ coef_ + intercept_``.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Data, in the original units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            The predictions.
+        """
         check_is_fitted(self)
         _reject_strings(X, "X")
         X = _sparse_to_csr(X)
@@ -247,50 +263,132 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
 class DGLNNRegressor(_EarlyStoppedRegressor):
     """Group-sparse linear regression by early-stopped DGLNN gradient descent.
 
-    Fits ``w_l = u_l^2 v_l`` by gradient descent (Li et al., ICLR 2023) and
-    stops at the iteration with the lowest validation loss.
+    Fits ``w_l = u_l^2 v_l`` (one magnitude and one unit direction per group)
+    by gradient descent from a tiny magnitude (Li et al., ICLR 2023) and
+    stops at the pass with the lowest loss on a validation split, then refits
+    on all rows.  See the user guide's estimator page and docs/method.rst.
 
     Parameters
     ----------
-    groups : None, int, labels or index lists (see :func:`fastgs.make_groups`)
-    schedule, algorithm, update, alpha, step_u, step_v, switch, max_iter,
-    kappa, skip_fraction, step_cap : as in :func:`fastgs.dglnn_path`
-    early_stopping : bool, default True
-        Choose the stopping iteration on a validation set; otherwise run
-        ``max_iter`` iterations.
-    validation_fraction : float in (0, 1), default 0.2
-        Share of the training data held out when no ``X_val`` is given.
-    refit : bool, default True
-        After choosing the iteration on a held-out split, refit on all the
-        training data for that many passes over X, or a few more until the
-        refit's training loss slows down as the split path's had (see
-        ``_refit_path``).
-    fit_intercept : bool, default True
-    random_state : int, RandomState or None, for the validation split
-    n_jobs : int or None, Numba threads for the sweeps over X (None: 1,
-        -1: all); results are bit-identical for every value
+    groups : None, int, array-like or sequence of sequences, default=None
+        The feature groups, in any form :func:`fastgs.make_groups` accepts: a
+        group size, a label per column, or index lists; None means one group
+        per feature.
+    schedule : {"auto", "fast", "paper"}, default="auto"
+        The iteration schedule, as in :func:`fastgs.dglnn_path`: "fast" (the
+        default through "auto") reaches the paper schedule's estimate in
+        several times fewer passes over X.
+    algorithm : {"auto", "alg1", "alg2", "gd"}, default="auto"
+        Algorithm 1, Algorithm 2 (the default through "auto") or plain
+        gradient descent, as in :func:`fastgs.dglnn_path`.
+    update : {"simultaneous", "sequential"}, default="simultaneous"
+        As in :func:`fastgs.dglnn_path`.
+    alpha : float > 0, default=1e-6
+        Initial magnitude of every group.
+    step_u : "auto" or float > 0, default="auto"
+        Magnitude step size; "auto" scales with the data.
+    step_v : "auto" or float > 0, default="auto"
+        Algorithm 2's constant direction step; "auto" scales with the data.
+    switch : "auto", "paper" or int >= 0, default="auto"
+        Algorithm 2's switch rule, as in :func:`fastgs.dglnn_path`.
+    max_iter : int >= 1 or None, default=None
+        The cap on the passes over X of a run with validation data (the
+        early end decides before it, see ``n_iter_no_change``); None means
+        3000 for the fast schedule and 10000 for the paper's (400 and 2000
+        without early stopping or with ``n_iter_no_change=0``).
+    kappa : float > 0 or None, default=None
+        The automatic magnitude step is ``kappa / a_max``; None means the
+        schedule's default.
+    skip_fraction : float > 0, default=1e-2
+        Where the fast schedule's analytic start ends.
+    step_cap : float > 0, default=0.25
+        The fast schedule's per-group cap on the magnitude step.
+    early_stopping : bool, default=True
+        Choose the stopping iteration on a validation set; False runs
+        ``max_iter`` passes and keeps the last iterate.
+    validation_fraction : float in (0, 1), default=0.2
+        Share of the rows held out when ``fit`` gets no ``X_val``.
+    refit : bool, default=True
+        After choosing the stopping point on a held-out split, refit on all
+        rows for that many passes over X, or a few more until the refit's
+        training loss slows down as the split run's had (at most twice as
+        many; docs/method.rst, 'Early stopping').
+    fit_intercept : bool, default=True
+        Fit an intercept (by implicit centering: sparse X stays sparse).
+    standardize : bool, default=True
+        Fit in standardized coordinates (each column scaled to unit
+        root-mean-square, after centering with an intercept) and report
+        ``coef_`` on the original scale, so that a change of a column's units
+        changes only its coefficient.  X is never rescaled or copied.  False
+        fits X as given (and warns with :class:`fastgs.ScaleWarning` when its
+        columns are far from standardized).
+    n_iter_no_change : int >= 0 or None, default=None
+        The early end: a run with validation data ends once the validation
+        loss has not improved by more than ``tol`` (relative) for
+        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
+        such improvement; None means 100.  0 switches it off (``max_iter``
+        passes).  Reaching ``max_iter`` before the early end fired warns with
+        ``sklearn.exceptions.ConvergenceWarning``.
+    tol : float in [0, 1], default=1e-3
+        The relative improvement of the validation loss that counts for the
+        early end.
+    random_state : int, numpy.random.RandomState or None, default=None
+        The draw of the validation split; None gives the same draw in every run (seed 0).
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X (None: 1, -1: all cores); results
+        are bit-identical for every value.
 
     Attributes
     ----------
-    coef_ : (p,) coefficients
+    coef_ : ndarray of shape (n_features,)
+        The coefficients, on the scale of the original columns.
     intercept_ : float
-    u_ : (L,) group magnitudes
+        The intercept (0.0 without ``fit_intercept``).
+    n_iter_ : int
+        Iterations of the final model, counting the fast schedule's
+        analytically skipped start.
+    status_ : fastgs.Status
+        How the final run ended.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    u_ : ndarray of shape (n_groups,)
+        The group magnitudes (in the standardized coordinates with
+        ``standardize``): ``w_l = u_l^2 v_l`` with unit directions.
     groups_ : fastgs.Groups
-    selected_groups_ : int64 (n_selected,) indices (in the order of ``groups_``
-        and ``u_``) of the groups the fit selected: those above the largest gap
-        of ``log10 u_**2`` near the top (:func:`fastgs.select_groups`, see
-        ``docs/selection.rst``); gradient descent gives no exact zeros
-    support_ : bool (p,) features of the selected groups; for scikit-learn's
-        ``SelectFromModel(est, importance_getter="support_", threshold=0.5)``
-    n_iter_ : iterations of the final model, counting the fast schedule's
-        analytically skipped start
-    best_iter_ : the validation-chosen stopping point, in passes over X after
-        the start: ``validation_loss_[best_iter_]`` is the lowest validation
-        loss (None without early stopping).  With ``schedule="paper"`` it is
-        the iteration number.
-    validation_loss_ : (T+1,) validation loss after 0..T passes over X (or None)
-    path_ : the path the stopping iteration was chosen on
-    status_ : fastgs.Status of the final fit
+        The groups, as :func:`fastgs.make_groups` made them.
+    selected_groups_ : ndarray of shape (n_selected,), int64
+        Indices (in the order of ``groups_`` and ``u_``) of the groups the fit
+        selected: those above the largest gap of ``log10 u_**2`` near the top
+        (:func:`fastgs.select_groups`; gradient descent gives no exact zeros).
+    support_ : ndarray of shape (n_features,), bool
+        The features of the selected groups (for scikit-learn's
+        ``SelectFromModel(est, importance_getter="support_", threshold=0.5)``).
+    best_iter_ : int or None
+        The chosen stopping point, in passes over X after the start:
+        ``validation_loss_[best_iter_]`` is the lowest validation loss (None
+        without early stopping).
+    validation_loss_ : ndarray of shape (T + 1,) or None
+        The validation loss after 0..T passes, up to where the run ended.
+    path_ : fastgs.DGLNNPath
+        The run the stopping point was chosen on (its ``stop_reason`` says why
+        it ended).
+
+    See Also
+    --------
+    DGLNNRegressorCV : the stopping point by K-fold cross-validation.
+    fastgs.dglnn_path : the path function behind it.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     200, 120, group_size=4, n_informative_groups=3, coef=1.0, random_state=0)
+    >>> model = fastgs.DGLNNRegressor(groups=4).fit(X, y)
+    >>> model.selected_groups_
+    array([0, 1, 2])
+    >>> model.coef_.shape, model.path_.stop_reason
+    ((120,), 'no_improvement')
     """
 
     _parameter_constraints: dict = {
@@ -386,15 +484,91 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
 class DLNNRegressor(_EarlyStoppedRegressor):
     """Early-stopped gradient descent on the diagonal linear network ``w = a^N - b^N``.
 
-    The baseline of Vaskevicius et al. (2019); ignores groups.  Parameters
-    and attributes as in :class:`DGLNNRegressor` (``depth``, ``step``
-    replace the group and step options; no ``u_``, ``groups_``,
-    ``selected_groups_``).
+    The baseline of Vaskevicius et al. (2019): plain sparsity, no groups.
+    Stopping and refit as in :class:`DGLNNRegressor`.
+
+    Parameters
+    ----------
+    depth : int >= 2, default=2
+        The depth N.
+    alpha : float > 0, default=1e-6
+        Initial value of every entry of ``a`` and ``b``.
+    step : "auto" or float > 0, default="auto"
+        Step size; "auto" scales with the data (see :func:`fastgs.dlnn_path`).
+    max_iter : int >= 1, default=2000
+        Passes over X; with validation data, the cap of the early end.
+    early_stopping : bool, default=True
+        Choose the stopping iteration on a validation set; False runs
+        ``max_iter`` passes and keeps the last iterate.
+    validation_fraction : float in (0, 1), default=0.2
+        Share of the rows held out when ``fit`` gets no ``X_val``.
+    refit : bool, default=True
+        After choosing the stopping point on a held-out split, refit on all
+        rows for that many passes over X, or a few more until the refit's
+        training loss slows down as the split run's had (at most twice as
+        many; docs/method.rst, 'Early stopping').
+    fit_intercept : bool, default=True
+        Fit an intercept (by implicit centering: sparse X stays sparse).
+    standardize : bool, default=True
+        Fit in standardized coordinates (each column scaled to unit
+        root-mean-square, after centering with an intercept) and report
+        ``coef_`` on the original scale, so that a change of a column's units
+        changes only its coefficient.  X is never rescaled or copied.  False
+        fits X as given (and warns with :class:`fastgs.ScaleWarning` when its
+        columns are far from standardized).
+    n_iter_no_change : int >= 0 or None, default=None
+        The early end: a run with validation data ends once the validation
+        loss has not improved by more than ``tol`` (relative) for
+        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
+        such improvement; None means 100.  0 switches it off (``max_iter``
+        passes).  Reaching ``max_iter`` before the early end fired warns with
+        ``sklearn.exceptions.ConvergenceWarning``.
+    tol : float in [0, 1], default=1e-3
+        The relative improvement of the validation loss that counts for the
+        early end.
+    random_state : int, numpy.random.RandomState or None, default=None
+        The draw of the validation split; None gives the same draw in every run (seed 0).
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X (None: 1, -1: all cores); results
+        are bit-identical for every value.
 
     Attributes
     ----------
-    support_ : bool (p,) the features the fit selected, by the rule of
-        :func:`fastgs.select_groups` on ``|coef_|`` (each feature a group)
+    coef_ : ndarray of shape (n_features,)
+        The coefficients, on the scale of the original columns.
+    intercept_ : float
+        The intercept (0.0 without ``fit_intercept``).
+    n_iter_ : int
+        Iterations of the final model, counting the fast schedule's
+        analytically skipped start.
+    status_ : fastgs.Status
+        How the final run ended.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    support_ : ndarray of shape (n_features,), bool
+        The features the fit selected, by the rule of
+        :func:`fastgs.select_groups` on ``|coef_|`` (each feature its own
+        group).
+    best_iter_ : int or None
+        The chosen stopping point, in passes over X.
+    validation_loss_ : ndarray of shape (T + 1,) or None
+        The validation loss after 0..T passes, up to where the run ended.
+    path_ : fastgs.DLNNPath
+        The run the stopping point was chosen on.
+
+    See Also
+    --------
+    DGLNNRegressor : the group-sparse model.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, _ = make_group_sparse_regression(
+    ...     200, 120, group_size=4, n_informative_groups=3, coef=1.0, random_state=0)
+    >>> model = fastgs.DLNNRegressor().fit(X, y)
+    >>> model.coef_.shape, model.path_.stop_reason
+    ((120,), 'no_improvement')
     """
 
     _parameter_constraints: dict = {
@@ -462,7 +636,7 @@ def _warn_capped(path, has_val: bool, n_iter_no_change) -> None:
     if not has_val or n_iter_no_change == 0 or path.stop_reason != "max_iter":
         return
     warnings.warn(
-        f"max_iter={len(path.val_curve) - 1} passes ended the run before the validation loss "
+        f"max_iter={len(path.train_curve) - 1} passes ended the run before the validation loss "
         "stopped improving: the chosen stopping point may change with a larger max_iter.",
         ConvergenceWarning, stacklevel=4,
     )  # fmt: skip
@@ -486,31 +660,133 @@ def _warn_divergence(path, has_val: bool) -> None:
 
 
 class DGLNNRegressorCV(DGLNNRegressor):
-    """DGLNN with the stopping iteration chosen by K-fold cross-validation.
+    """DGLNN with the stopping point chosen by K-fold cross-validation.
 
-    The mean validation curve over folds picks ``t*`` (the analogue of
-    ``LassoCV``); the model is then refit on all the data for ``t*``
-    iterations.  All folds advance together in one sweep over X per
-    iteration (:func:`fastgs.dglnn_cv_path`), so K-fold CV plus the refit
-    costs far less than K + 1 separate fits.
+    The minimum of the mean validation curve over the folds picks the
+    stopping point ``t*`` (the analogue of ``LassoCV``), and a model trained
+    on all rows is kept at ``t*``.  All folds and the model on all rows
+    advance together, one sweep over X per iteration
+    (:func:`fastgs.dglnn_cv_path`), so K-fold CV and the refit cost far less
+    than K + 1 separate fits.
 
     Parameters
     ----------
-    groups : as in :class:`DGLNNRegressor`
-    cv : int (default 5), a scikit-learn splitter whose test sets partition
-        the samples (KFold, GroupKFold, StratifiedKFold, ...), or an iterable
-        of (train, test) index pairs with that property
-    Other parameters as in :class:`DGLNNRegressor`.
+    groups : None, int, array-like or sequence of sequences, default=None
+        The feature groups, as in :class:`DGLNNRegressor`.
+    cv : int, cross-validation splitter or iterable, default=5
+        The number of folds (shuffled ``KFold``), a scikit-learn splitter
+        whose test sets partition the samples (``KFold``, ``GroupKFold``,
+        ``StratifiedKFold``, ...), or an iterable of (train, test) index
+        pairs with that property.
+    schedule : {"auto", "fast", "paper"}, default="auto"
+        The iteration schedule, as in :func:`fastgs.dglnn_path`: "fast" (the
+        default through "auto") reaches the paper schedule's estimate in
+        several times fewer passes over X.
+    algorithm : {"auto", "alg1", "alg2", "gd"}, default="auto"
+        Algorithm 1, Algorithm 2 (the default through "auto") or plain
+        gradient descent, as in :func:`fastgs.dglnn_path`.
+    update : {"simultaneous", "sequential"}, default="simultaneous"
+        As in :func:`fastgs.dglnn_path`.
+    alpha : float > 0, default=1e-6
+        Initial magnitude of every group.
+    step_u : "auto" or float > 0, default="auto"
+        Magnitude step size; "auto" scales with the data.
+    step_v : "auto" or float > 0, default="auto"
+        Algorithm 2's constant direction step; "auto" scales with the data.
+    switch : "auto", "paper" or int >= 0, default="auto"
+        Algorithm 2's switch rule, as in :func:`fastgs.dglnn_path`.
+    max_iter : int >= 1 or None, default=None
+        The cap on the passes over X of a run with validation data (the
+        early end decides before it, see ``n_iter_no_change``); None means
+        3000 for the fast schedule and 10000 for the paper's (400 and 2000
+        without early stopping or with ``n_iter_no_change=0``).
+    kappa : float > 0 or None, default=None
+        The automatic magnitude step is ``kappa / a_max``; None means the
+        schedule's default.
+    skip_fraction : float > 0, default=1e-2
+        Where the fast schedule's analytic start ends.
+    step_cap : float > 0, default=0.25
+        The fast schedule's per-group cap on the magnitude step.
+    fit_intercept : bool, default=True
+        Fit an intercept (by implicit centering: sparse X stays sparse).
+    standardize : bool, default=True
+        Fit in standardized coordinates (each column scaled to unit
+        root-mean-square, after centering with an intercept) and report
+        ``coef_`` on the original scale, so that a change of a column's units
+        changes only its coefficient.  X is never rescaled or copied.  False
+        fits X as given (and warns with :class:`fastgs.ScaleWarning` when its
+        columns are far from standardized).
+    n_iter_no_change : int >= 0 or None, default=None
+        The early end: a run with validation data ends once the validation
+        loss has not improved by more than ``tol`` (relative) for
+        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
+        such improvement; None means 100.  0 switches it off (``max_iter``
+        passes).  Reaching ``max_iter`` before the early end fired warns with
+        ``sklearn.exceptions.ConvergenceWarning``.
+    tol : float in [0, 1], default=1e-3
+        The relative improvement of the validation loss that counts for the
+        early end.
+    random_state : int, numpy.random.RandomState or None, default=None
+        The draw of the folds of an int ``cv``; None gives the same draw in every run (seed 0).
+    n_jobs : int or None, default=None
+        Numba threads for the sweeps over X (None: 1, -1: all cores); results
+        are bit-identical for every value.
 
     Attributes
     ----------
-    coef_, intercept_, u_, groups_, n_iter_, status_ : as in DGLNNRegressor
-    selected_groups_, support_ : as in DGLNNRegressor
-    best_iter_ : the CV-chosen stopping point ``t*``, in passes over X after
-        the start (each fold skips its own start with the fast schedule):
-        ``cv_curve_[best_iter_]`` is the lowest mean validation loss
-    cv_curve_ : (T+1,) mean validation loss over folds after 0..T passes
-    cv_path_ : :class:`fastgs.DGLNNCVPath` with the per-fold curves
+    coef_ : ndarray of shape (n_features,)
+        The coefficients, on the scale of the original columns.
+    intercept_ : float
+        The intercept (0.0 without ``fit_intercept``).
+    n_iter_ : int
+        Iterations of the final model, counting the fast schedule's
+        analytically skipped start.
+    status_ : fastgs.Status
+        How the final run ended.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    u_ : ndarray of shape (n_groups,)
+        The group magnitudes (in the standardized coordinates with
+        ``standardize``): ``w_l = u_l^2 v_l`` with unit directions.
+    groups_ : fastgs.Groups
+        The groups, as :func:`fastgs.make_groups` made them.
+    selected_groups_ : ndarray of shape (n_selected,), int64
+        Indices (in the order of ``groups_`` and ``u_``) of the groups the fit
+        selected: those above the largest gap of ``log10 u_**2`` near the top
+        (:func:`fastgs.select_groups`; gradient descent gives no exact zeros).
+    support_ : ndarray of shape (n_features,), bool
+        The features of the selected groups (for scikit-learn's
+        ``SelectFromModel(est, importance_getter="support_", threshold=0.5)``).
+    best_iter_ : int
+        The CV-chosen stopping point ``t*``, in passes over X after the start
+        (each fold skips its own start with the fast schedule):
+        ``cv_curve_[best_iter_]`` is the lowest mean validation loss.
+    cv_curve_ : ndarray of shape (T + 1,)
+        The mean validation loss over the folds, up to where the sweep ended.
+    cv_path_ : fastgs.DGLNNCVPath
+        The per-fold curves, the folds and why the sweep ended
+        (``stop_reason``).
+    path_ : fastgs.DGLNNCVPath
+        The same object as ``cv_path_``.
+    validation_loss_ : None
+        Not used by cross-validation (see ``cv_curve_``).
+
+    See Also
+    --------
+    DGLNNRegressor : the stopping point on one validation split.
+    fastgs.dglnn_cv_path : the path function behind it.
+
+    Examples
+    --------
+    >>> import fastgs
+    >>> from fastgs.datasets import make_group_sparse_regression
+    >>> X, y, w_star, groups = make_group_sparse_regression(
+    ...     200, 120, group_size=4, n_informative_groups=3, coef=1.0, random_state=0)
+    >>> model = fastgs.DGLNNRegressorCV(groups=4).fit(X, y)
+    >>> model.selected_groups_
+    array([0, 1, 2])
+    >>> model.coef_.shape, model.cv_path_.stop_reason
+    ((120,), 'no_improvement')
     """
 
     _parameter_constraints: dict = {
@@ -563,11 +839,23 @@ class DGLNNRegressorCV(DGLNNRegressor):
         self.n_jobs = n_jobs
 
     def fit(self, X, y, groups=None):
-        """Choose the stopping iteration by cross-validation, then refit on all data.
+        """Choose the stopping point by cross-validation and keep the model on all rows there.
 
-        ``groups`` here are the sample groups of a group-aware splitter
-        (e.g. GroupKFold), as in scikit-learn; feature groups are the
-        ``groups`` parameter of the estimator.
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            Training data; sparse X is never densified.
+        y : array-like of shape (n_samples,)
+            Targets.
+        groups : array-like of shape (n_samples,) or None, default=None
+            Sample groups for a group-aware splitter (e.g. ``GroupKFold``), as
+            in scikit-learn; the feature groups are the estimator's ``groups``
+            parameter.
+
+        Returns
+        -------
+        self
+            The fitted estimator.
         """
         self._validate_params()
         if self.n_jobs == 0:

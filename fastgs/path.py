@@ -181,7 +181,8 @@ def _stop_reason(code, status_ok: bool) -> str:
     return _STOP_REASONS[int(code)] if status_ok else "diverged"
 
 
-def _warn_if_capped(stop_reason: str, end_rule, best_iter, last_iter, func: str, stacklevel=3) -> None:
+def _warn_if_capped(stop_reason: str, end_rule, max_iter: int, best_iter, func: str,
+                    stacklevel=3) -> None:  # fmt: skip
     """ConvergenceWarning when max_iter ended a run before its early end could
     decide (the chosen iterate may still change)."""
     if stop_reason != "max_iter" or best_iter is None:
@@ -189,7 +190,7 @@ def _warn_if_capped(stop_reason: str, end_rule, best_iter, last_iter, func: str,
     if end_rule[1] <= 0:
         return
     warnings.warn(
-        f"{func}: max_iter={last_iter} ended the run before the validation loss stopped "
+        f"{func}: max_iter={max_iter} passes ended the run before the validation loss stopped "
         f"improving (best iterate: {best_iter}); the chosen iterate may change with a larger "
         "max_iter.",
         ConvergenceWarning, stacklevel=stacklevel,
@@ -655,8 +656,8 @@ class _DGLNNRun:
         _warn_if_diverged(status, func)
         stop_reason = _stop_reason(ist[solvers.I_STOP], status.ok)
         if has_val:
-            _warn_if_capped(stop_reason, opts.end_rule, best_iter + t0 if best_iter >= 0 else None,
-                            last_pass + t0, func, stacklevel=4)  # fmt: skip
+            _warn_if_capped(stop_reason, opts.end_rule, opts.max_iter,
+                            best_iter + t0 if best_iter >= 0 else None, func, stacklevel=4)  # fmt: skip
         best_coef = best_intercept = None
         if has_val and best_iter >= 0:
             best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
@@ -853,7 +854,7 @@ def dlnn_path(
     has_best = prob.has_val and best_iter >= 0
     stop_reason = _stop_reason(stop, status.ok)
     if has_best:
-        _warn_if_capped(stop_reason, end_rule, int(best_iter), last_iter, "dlnn_path")
+        _warn_if_capped(stop_reason, end_rule, max_iter, int(best_iter), "dlnn_path")
     evaluated = (status_iter + 1) if code != STATUS_OK else last_iter + 1
     return DLNNPath(
         iterations=rec_iter[:n_rec].copy(),
@@ -1137,7 +1138,7 @@ def dglnn_cv_path(
     cv_curve = val_curves.mean(axis=1)
     best_iter = int(np.argmin(cv_curve)) if n_eval else 0
     stop_reason = _stop_reason(stop, status.ok)
-    _warn_if_capped(stop_reason, opts.end_rule, best_iter, max(n_eval - 1, 0), "dglnn_cv_path")
+    _warn_if_capped(stop_reason, opts.end_rule, opts.max_iter, best_iter, "dglnn_cv_path")
     refit_fields = {}
     if refit:
         coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)

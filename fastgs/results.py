@@ -225,7 +225,7 @@ class DGLNNPath(_PathBase):
     >>> from fastgs.datasets import make_group_sparse_regression
     >>> X, y, w_star, groups = make_group_sparse_regression(80, 40, group_size=4, random_state=0)
     >>> path = fastgs.dglnn_path(X[:60], y[:60], groups, X_val=X[60:], y_val=y[60:],
-    ...                          max_iter=50, record_every=10)
+    ...                          max_iter=50, record_every=10, n_iter_no_change=0)
     >>> path.coefs.shape, path.u.shape
     ((6, 40), (6, 10))
     >>> path.best_coef.shape, path.status.name
@@ -366,7 +366,8 @@ class DGLNNCVPath:
     >>> import fastgs
     >>> from fastgs.datasets import make_group_sparse_regression
     >>> X, y, w_star, groups = make_group_sparse_regression(80, 40, group_size=4, random_state=0)
-    >>> cv = fastgs.dglnn_cv_path(X, y, groups, cv=4, random_state=0, max_iter=60)
+    >>> cv = fastgs.dglnn_cv_path(X, y, groups, cv=4, random_state=0, max_iter=60,
+    ...                           n_iter_no_change=0)
     >>> cv.n_folds, cv.val_curves.shape, cv.cv_curve.shape
     (4, (61, 4), (61,))
     >>> int(cv.best_iter) == int(cv.cv_curve.argmin())

@@ -189,8 +189,8 @@ def no_improvement_end(t, value, ref, end_rule):
         ``max(n_iter_no_change, patience_fraction * t_ref)`` iterations,
         where ``t_ref`` is the reference iteration: the patience grows with
         the time the curve took to reach its reference, since groups enter
-        on a clock set by their own correlation (docs/method.rst, "Early
-        stopping").
+        on a clock set by their own correlation (docs/method.rst, 'Early
+        stopping').
     """
     if end_rule[1] <= 0:
         return False

@@ -28,6 +28,8 @@ DOCUMENTED = {
     "fastgs.results": ["DGLNNPath", "DGLNNCVPath", "DLNNPath", "Status"],
     "fastgs.datasets": ["make_group_sparse_regression"],
     "fastgs.paper.settings": ["paper_setting"],
+    "fastgs.estimators": ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"],
+    "fastgs.selection": ["select_groups"],
     "fastgs.kernels": [
         "residual_gradient_dense",
         "residual_gradient_csr",
