@@ -138,7 +138,8 @@ def test_given_validation_set(fit_intercept, algorithm, schedule):
     assert m.n_iter_ == path.best_iter
     assert_array_equal(m.validation_loss_, path.val_loss)
     assert m.validation_loss_[m.best_iter_] == m.validation_loss_.min()
-    assert_array_equal(path.iterations, path.t0 + np.arange(MAX_ITER + 1))
+    # every iterate recorded, up to where the run ended (the early end or max_iter)
+    assert_array_equal(path.iterations, path.t0 + np.arange(len(path.val_loss)))
     assert_array_equal(m.coef_, path.coefs[best])
     assert_array_equal(m.coef_, path.best_coef)
     assert_array_equal(m.u_, path.u[best])
