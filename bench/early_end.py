@@ -70,12 +70,15 @@ def collect(args):
     return out
 
 
-def end_pass(curve, tol, n_iter_no_change, fraction):
-    """The pass at which the early end stops a run with this full curve."""
+def end_pass(curve, train_curve, tol, n_iter_no_change, fraction):
+    """The pass at which the early end stops a run with these full curves
+    (as fastgs.solvers.no_improvement_end)."""
     ref, ref_t = np.inf, 0
     for t, value in enumerate(curve):
         if value < ref * (1.0 - tol):
             ref, ref_t = value, t
+        elif train_curve[0] > 0 and not train_curve[t] < train_curve[0] * (1.0 - tol):
+            ref_t = t
         if t - ref_t >= max(n_iter_no_change, fraction * ref_t):
             return t
     return len(curve) - 1
@@ -95,7 +98,8 @@ def evaluate(curves):
                     continue
                 c = curves[f"{run}:{kind}"]
                 c = c[np.isfinite(c)]
-                s = end_pass(c, tol, patience, fraction)
+                train = curves[f"{run}:{'train' if kind == 'val' else 'cvtrain'}"][: len(c)]
+                s = end_pass(c, train, tol, patience, fraction)
                 early, full = int(np.argmin(c[: s + 1])), int(np.argmin(c))
                 same.append(early == full)
                 near.append(c[early] <= 1.005 * c[full])

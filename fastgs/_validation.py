@@ -141,11 +141,12 @@ class Design:
         return (np.bincount(cols, weights=values, minlength=p) / n).astype(self.dtype)
 
     def column_mean_squares(self) -> np.ndarray:
-        """Mean of the squares of each column, (p,) float64 (one pass, no copy of X)."""
+        """Mean of the squares of each column, (p,) float64 (one pass, no copy of
+        dense X; sparse X with duplicate entries is summed up in a copy first)."""
         n, p = self.shape
         if self.kind == "dense":
             return np.einsum("ij,ij->j", self.arrays, self.arrays, dtype=np.float64) / n
-        cols, values = self._nonzeros()
+        cols, values = self._nonzeros(canonical=True)
         return np.bincount(cols, weights=values * values, minlength=p) / n
 
     def fold_column_sums(self, fold: np.ndarray, n_folds: int, squared: bool = False) -> np.ndarray:
@@ -177,27 +178,29 @@ class Design:
                 )
                 out += onehot @ block
             return out
-        cols, values = self._nonzeros()
-        data, indices, indptr = self.arrays[:3]
-        nnz = values.shape[0]
-        if self.kind == "csr":
-            rows = np.repeat(np.arange(n), np.diff(indptr))
-        else:
-            rows = indices[:nnz]
+        # squares need the duplicate entries of a non-canonical matrix summed first
+        rows, cols, values = self._nonzeros(canonical=squared, with_rows=True)
         if squared:
             values *= values
         bins = fold[rows] * p + cols
         return np.bincount(bins, weights=values, minlength=n_folds * p).reshape(n_folds, p)
 
-    def _nonzeros(self):
-        """(column index, value as float64) of every stored entry of sparse X."""
+    def _nonzeros(self, canonical=False, with_rows=False):
+        """(column index, value as float64) of every stored entry of sparse X,
+        or (row, column, value) ``with_rows``.  ``canonical``: duplicate
+        entries summed (in a copy, only when X has any)."""
         data, indices, indptr = self.arrays[:3]
+        if canonical:
+            mat = _to_scipy(self)
+            if not mat.has_canonical_format:
+                mat = mat.copy()
+                mat.sum_duplicates()
+                data, indices, indptr = mat.data, mat.indices, mat.indptr
         nnz = int(indptr[-1])
-        if self.kind == "csr":
-            cols = indices[:nnz]
-        else:
-            cols = np.repeat(np.arange(self.shape[1]), np.diff(indptr))
-        return cols, data[:nnz].astype(np.float64)
+        major = np.repeat(np.arange(indptr.shape[0] - 1), np.diff(indptr))
+        rows, cols = (major, indices[:nnz]) if self.kind == "csr" else (indices[:nnz], major)
+        values = data[:nnz].astype(np.float64)
+        return (rows, cols, values) if with_rows else (cols, values)
 
 
 def _type_name(x) -> str:

@@ -158,9 +158,12 @@ N_ISTATE = 8
 F_BEST_VAL = 0  # lowest validation loss so far
 F_LOSS = 1  # training loss of the current iterate
 F_VAL = 2  # validation loss of the current iterate
-F_REF_VAL = 3  # the early end's reference: last loss that improved by more than tol
-F_REF_ITER = 4  # ... and its iteration (F_REF_VAL, F_REF_ITER: see no_improvement_end)
-N_FSTATE = 5
+# the early end's state (see no_improvement_end): the reference validation
+# loss, its iteration, and the training loss at the start
+F_REF_VAL = 3
+F_REF_ITER = 4
+F_START_LOSS = 5
+N_FSTATE = 6
 
 # why a run ended (istate[I_STOP]; divergence is reported by the status)
 STOP_MAX_ITER = 0  # the max_iter cap
@@ -169,16 +172,18 @@ STOP_TRAIN_FLAT = 2  # the refit's stop: the training loss slowed down
 
 
 @jit
-def no_improvement_end(t, value, ref, end_rule):
+def no_improvement_end(t, value, loss, ref, end_rule):
     """The early end of a run on its validation (or mean CV) curve.
 
     Parameters
     ----------
     t : int, the iteration of ``value``
     value : float, the validation loss at iteration t
-    ref : float64 array (2,), in/out: the last loss that improved on the
-        previous reference by more than ``tol`` (relative) and its iteration;
-        start with ``[inf, 0]``
+    loss : float, the training loss at iteration t
+    ref : float64 array (3,), in/out: the reference (the last validation
+        loss that improved on the previous reference by more than ``tol``,
+        relative), its iteration, and the training loss at iteration 0; start
+        with ``[inf, 0, nan]``
     end_rule : float64 array (3,): ``(tol, n_iter_no_change, patience_fraction)``;
         ``n_iter_no_change <= 0`` switches the early end off
 
@@ -187,15 +192,23 @@ def no_improvement_end(t, value, ref, end_rule):
     bool
         True once the curve has not improved by more than ``tol`` for
         ``max(n_iter_no_change, patience_fraction * t_ref)`` iterations,
-        where ``t_ref`` is the reference iteration: the patience grows with
+        where ``t_ref`` is the reference iteration.  The patience grows with
         the time the curve took to reach its reference, since groups enter
-        on a clock set by their own correlation (docs/method.rst, 'Early
-        stopping').
+        on a clock set by their own correlation; and it does not start
+        before the fit has moved (its training loss fallen by more than
+        ``tol``, unless it started at zero), since from a tiny start the loss
+        stays flat for as long as the magnitudes need to grow
+        (docs/method.rst, 'Early stopping').
     """
     if end_rule[1] <= 0:
         return False
-    if value < ref[0] * (1.0 - end_rule[0]):
+    tol = end_rule[0]
+    if t == 0:
+        ref[2] = loss
+    if value < ref[0] * (1.0 - tol):
         ref[0] = value
+        ref[1] = t
+    elif ref[2] > 0 and not loss < ref[2] * (1.0 - tol):
         ref[1] = t
     return t - ref[1] >= max(end_rule[1], end_rule[2] * ref[1])
 
@@ -215,6 +228,7 @@ def new_run_state(algorithm, switch_rule, switch_at):
     fstate[F_BEST_VAL] = np.inf
     fstate[F_REF_VAL] = np.inf
     fstate[F_REF_ITER] = 0.0
+    fstate[F_START_LOSS] = np.nan
     return istate, fstate
 
 
@@ -278,7 +292,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         # the normalized direction step overshoots: switch to the constant one
         istate[I_SWITCHED] = 1
         istate[I_SWITCH_ITER] = t
-    ended = has_val and no_improvement_end(t, val, fstate[F_REF_VAL : F_REF_ITER + 1], end_rule)
+    ended = has_val and no_improvement_end(t, val, loss, fstate[F_REF_VAL : F_START_LOSS + 1],
+                                           end_rule)  # fmt: skip
     slowed = t >= min_iter and fstate[F_LOSS] - loss <= stop_rate * abs(loss)
     last = t == max_iter or ended or slowed
     if ended:
@@ -509,7 +524,7 @@ def dlnn_solve(
     prev_val = np.nan
     prev_recorded = True
     step = gamma * depth
-    ref = np.array([np.inf, 0.0])
+    ref = np.array([np.inf, 0.0, np.nan])
     stop = STOP_MAX_ITER
 
     _dlnn_weights(a, b, depth, inv_scale, w)
@@ -535,7 +550,7 @@ def dlnn_solve(
             best_w[:] = w
         train_curve[t] = loss
         val_curve[t] = val
-        ended = has_val and no_improvement_end(t, val, ref, end_rule)
+        ended = has_val and no_improvement_end(t, val, loss, ref, end_rule)
         slowed = t >= min_iter and prev_loss - loss <= stop_rate * abs(loss)
         last = t == max_iter or ended or slowed
         if ended:
@@ -718,7 +733,7 @@ def dglnn_cv_solve(
     n_eval = 0
     best_t = -1
     best_cv = np.inf
-    ref = np.array([np.inf, 0.0])
+    ref = np.array([np.inf, 0.0, np.nan])
     stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
         _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
@@ -742,7 +757,7 @@ def dglnn_cv_solve(
             if K > n_cv:
                 best_u[:] = U[K - 1]
                 best_v[:] = V[K - 1]
-        if no_improvement_end(t, cv, ref, end_rule):
+        if no_improvement_end(t, cv, tl[:n_cv].sum() / n_cv, ref, end_rule):
             stop = STOP_NO_IMPROVEMENT
             break
         if t == max_iter:

@@ -127,7 +127,8 @@ def test_constant_and_zero_columns_keep_scale_one():
     path = fastgs.dglnn_path(X, y, SIZE, max_iter=40, standardize=True, fit_intercept=True)
     assert path.x_scale[4] == 1.0 and path.x_scale[7] == 1.0
     assert np.all(np.isfinite(path.coefs))
-    assert np.all(path.coefs[:, [4, 7]] == 0.0)
+    # the centered constant column is rounding noise: its coefficient stays at the start's size
+    assert np.all(np.abs(path.coefs[:, [4, 7]]) < 1e-20)
 
 
 def test_standardize_replaces_the_scale_warning():
@@ -204,8 +205,8 @@ def test_default_cv_and_split_are_the_same_in_every_run():
     c = DGLNNRegressorCV(groups=SIZE, random_state=5).fit(X, y)
     assert not np.array_equal(c.cv_path_.fold, a.cv_path_.fold)
     # and the path function's default folds too
-    p1 = fastgs.dglnn_cv_path(X, y, SIZE, cv=5, max_iter=3)
-    p2 = fastgs.dglnn_cv_path(X, y, SIZE, cv=5, max_iter=3)
+    p1 = fastgs.dglnn_cv_path(X, y, SIZE, cv=5, max_iter=3, standardize=True, n_iter_no_change=0)
+    p2 = fastgs.dglnn_cv_path(X, y, SIZE, cv=5, max_iter=3, standardize=True, n_iter_no_change=0)
     np.testing.assert_array_equal(p1.fold, p2.fold)
 
 
