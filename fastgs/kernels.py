@@ -981,20 +981,9 @@ _COL_CHUNK = 1024
 # The cross-validation sweeps (K models in one sweep over X) live in
 # fastgs.cv_kernels; their names stay reachable from here for existing code
 # (resolved on first access: fastgs.cv_kernels itself imports this module).
-_CV_KERNELS = (
-    "residual_gradient_folds",
-    "residual_gradient_folds_csc",
-    "residual_gradient_folds_csc_chunked",
-    "residual_gradient_folds_csr",
-    "residual_gradient_folds_csr_chunked",
-    "residual_gradient_folds_dense",
-    "residual_gradient_folds_dense_chunked",
-)
-
-
 def __getattr__(name):
-    if name in _CV_KERNELS:
-        from . import cv_kernels
+    from . import cv_kernels
 
+    if name in cv_kernels.__all__:
         return getattr(cv_kernels, name)
     raise AttributeError(f"module 'fastgs.kernels' has no attribute {name!r}")

@@ -697,7 +697,12 @@ class _DGLNNRun:
 
 def _stop_rule(stop, max_iter: int):
     """(min_iter, stop_rate) of the solvers' stop on a slowing training loss; off
-    (run max_iter passes) for ``stop=None``."""
+    (run max_iter passes) for ``stop=None``.
+
+    ``stop`` is the private ``_stop`` argument of the path functions, used by
+    the estimators' refit: ``(min_iter, rate)`` ends the run at the first pass
+    ``t >= min_iter`` whose training loss fell by at most ``rate * loss``.
+    """
     return (max_iter + 1, -np.inf) if stop is None else (int(stop[0]), float(stop[1]))
 
 

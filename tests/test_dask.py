@@ -83,7 +83,7 @@ def assert_same_path(got, ref):
 
 
 # Algorithm 1 with the fast schedule and no intercept becomes unstable after
-# ~200 iterations on this data (the late divergence the README describes): a
+# ~200 iterations on this data (the late divergence of docs/method.rst, 'The switch rule'): a
 # 1e-16 difference in the order of the sums grows to 1e-3 by iteration 300.
 # 150 iterations cover the validation minimum (iteration ~50-110) and stay
 # well before that.
