@@ -10,7 +10,15 @@ kernels for your own Numba code live in :mod:`fastgs.kernels`.
 
 from .groups import Groups, make_groups
 from .path import dglnn_cv_path, dglnn_path, dlnn_path
-from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleWarning, Status
+from .results import (
+    ConvergenceWarning,
+    DGLNNCVPath,
+    DGLNNPath,
+    DivergenceWarning,
+    DLNNPath,
+    ScaleWarning,
+    Status,
+)
 from .selection import select_groups
 
 __version__ = "0.1.0"
@@ -29,6 +37,7 @@ __all__ = [
     "DGLNNCVPath",
     "DLNNPath",
     "Status",
+    "ConvergenceWarning",
     "DivergenceWarning",
     "ScaleWarning",
     "__version__",

@@ -148,6 +148,47 @@ class Design:
         cols, values = self._nonzeros()
         return np.bincount(cols, weights=values * values, minlength=p) / n
 
+    def fold_column_sums(self, fold: np.ndarray, n_folds: int, squared: bool = False) -> np.ndarray:
+        """Sum of each column (or of its squares) over the rows of each fold.
+
+        Parameters
+        ----------
+        fold : int64 array (n,), fold label in ``[0, n_folds)`` of each row
+        n_folds : int
+        squared : bool, default False, sum the squares of the entries
+
+        Returns
+        -------
+        (n_folds, p) float64 array.  One pass over X; dense X is read in row
+        blocks, so no temporary of X's size is made.
+        """
+        n, p = self.shape
+        out = np.zeros((n_folds, p))
+        if self.kind == "dense":
+            X = self.arrays
+            rows = max(1, (1 << 22) // max(p, 1))  # blocks of about 32 MB in float64
+            for start in range(0, n, rows):
+                block = X[start : start + rows].astype(np.float64)
+                if squared:
+                    block *= block
+                onehot = sp.csr_matrix(
+                    (np.ones(block.shape[0]), (fold[start : start + rows], np.arange(block.shape[0]))),
+                    shape=(n_folds, block.shape[0]),
+                )
+                out += onehot @ block
+            return out
+        cols, values = self._nonzeros()
+        data, indices, indptr = self.arrays[:3]
+        nnz = values.shape[0]
+        if self.kind == "csr":
+            rows = np.repeat(np.arange(n), np.diff(indptr))
+        else:
+            rows = indices[:nnz]
+        if squared:
+            values *= values
+        bins = fold[rows] * p + cols
+        return np.bincount(bins, weights=values, minlength=n_folds * p).reshape(n_folds, p)
+
     def _nonzeros(self):
         """(column index, value as float64) of every stored entry of sparse X."""
         data, indices, indptr = self.arrays[:3]

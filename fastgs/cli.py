@@ -225,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-iter",
         type=_positive_int,
         metavar="N",
-        help="iterations (passes over X; default: the schedule's)",
+        help="cap on the passes over X (default: the schedule's); the run ends earlier once "
+        "the validation loss has stopped improving, and a note says when the cap ended it",
     )
     fit.add_argument(
         "--no-refit",
@@ -387,9 +388,10 @@ def _cmd_reproduce(args) -> int:
 
 
 def _cmd_fit(args) -> int:
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.exceptions import ConvergenceWarning
 
     from .estimators import DGLNNRegressor, DGLNNRegressorCV
+    from .path import column_scales
     from .results import DivergenceWarning, ScaleWarning
 
     X, y, names = load_data(args.data, args.format, target=args.target, y_file=args.y_file)
@@ -406,6 +408,7 @@ def _cmd_fit(args) -> int:
         "groups": groups,
         "max_iter": args.max_iter,
         "fit_intercept": not args.no_intercept,
+        "standardize": not args.no_standardize,
         "random_state": args.seed,
     }
     if args.schedule:
@@ -423,30 +426,30 @@ def _cmd_fit(args) -> int:
             validation_fraction=args.validation_fraction, refit=not args.no_refit, **options
         )
     t0 = time.perf_counter()
-    # scale only (with_mean=False keeps sparse X sparse; the intercept is fit by
-    # implicit centering); zero-variance columns keep scale 1
-    if args.no_standardize:
-        scale, X_fit = np.ones(p), X
-    else:
-        scale = StandardScaler(with_mean=False).fit(X).scale_
-        X_fit = (X @ sp.diags(1.0 / scale)).tocsr() if sp.issparse(X) else X / scale
+    noted = (DivergenceWarning, ScaleWarning, ConvergenceWarning)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", DivergenceWarning)
-        warnings.simplefilter("always", ScaleWarning)
-        model.fit(X_fit, y)
+        for category in noted:
+            warnings.simplefilter("always", category)
+        model.fit(X, y)
     seconds = time.perf_counter() - t0
     for w in caught:
-        if issubclass(w.category, (DivergenceWarning, ScaleWarning)):
+        if issubclass(w.category, noted):
             _note(f"warning: {' '.join(str(w.message).split())}")
 
     out = _make_out_dir(args.out)
     grp = model.groups_
     labels = grp.labels if getattr(grp, "labels", None) is not None else np.arange(grp.n_groups)
-    coef_fit = np.asarray(model.coef_, dtype=np.float64)
-    coef = coef_fit / scale  # for the original columns
+    coef = np.asarray(model.coef_, dtype=np.float64)  # for the original columns
     feature_group = grp.feature_group
-    # group norms on the standardized columns: comparable across groups whatever
-    # the units of the original columns
+    # group norms in the fit's coordinates (the standardized columns unless
+    # --no-standardize): comparable across groups whatever the units of the
+    # original columns
+    scale = np.ones(p)
+    if not args.no_standardize:
+        squares = X.multiply(X) if sp.issparse(X) else X * X
+        scale = column_scales(np.asarray(squares.mean(axis=0)).ravel(),
+                              np.asarray(X.mean(axis=0)).ravel(), not args.no_intercept)  # fmt: skip
+    coef_fit = coef * scale
     norms = np.array([np.linalg.norm(coef_fit[grp.indices(l)]) for l in range(grp.n_groups)])
     top = norms.max() if norms.size else 0.0
     selected = (norms >= args.threshold * top) & (norms > 0)
@@ -489,6 +492,7 @@ def _cmd_fit(args) -> int:
         "n_selected": len(chosen),
         "selected_groups": chosen,
         "status": model.status_.message,
+        "stop_reason": (model.cv_path_ if args.cv else model.path_).stop_reason,
         "seconds": seconds,
         "standardized": not args.no_standardize,
         "params": {k: v for k, v in model.get_params().items() if k != "groups"},

@@ -47,13 +47,13 @@ from . import solvers
 from ._jit import jit
 from ._validation import _float_dtype, check_design, check_target
 from .groups import make_groups
-from .kernels import expand_group_weights, residual, residual_gradient
+from .kernels import residual, residual_gradient
 from .path import (
     DEFAULT_TAU,
     _check_scale,
     _DGLNNOptions,
 )
-from .results import DGLNNPath, DivergenceWarning
+from .results import ConvergenceWarning, DGLNNPath, DivergenceWarning
 
 __all__ = ["DGLNNRegressor", "WorkerLostError", "dglnn_path", "map_on_cluster"]
 
@@ -150,15 +150,19 @@ def _prepare_block(x_block, y_block, dtype, names, index):
 
 
 def _block_column_sums(block: _Block, p: int):
-    """(column sums of X_b (p,) float64, sum of y_b float64) for the intercept."""
+    """(column sums of X_b (p,), column sums of squares (p,), sum of y_b), float64,
+    for the intercept and the column scales."""
     arrays = block.arrays
     if isinstance(arrays, np.ndarray):
         cols = arrays.sum(axis=0, dtype=np.float64)
+        squares = np.einsum("ij,ij->j", arrays, arrays, dtype=np.float64)
     else:
         data, indices, indptr = arrays
         nnz = int(indptr[-1])
-        cols = np.bincount(indices[:nnz], weights=data[:nnz].astype(np.float64), minlength=p)
-    return cols, float(np.sum(block.y, dtype=np.float64))
+        values = data[:nnz].astype(np.float64)
+        cols = np.bincount(indices[:nnz], weights=values, minlength=p)
+        squares = np.bincount(indices[:nnz], weights=values * values, minlength=p)
+    return cols, squares, float(np.sum(block.y, dtype=np.float64))
 
 
 class _BlockActor:
@@ -362,11 +366,12 @@ class _ActorPool:
             raise
 
     def column_sums(self):
-        """(sum of the columns of X (p,), sum of y), float64, for the intercept."""
+        """(sums of the columns of X (p,), of their squares (p,), sum of y),
+        float64, for the intercept and the column scales."""
         parts = self.client.gather(
             [self.client.submit(_block_column_sums, f, self.p, pure=False) for f in self.train_futures]
         )
-        return sum(c for c, _ in parts), sum(s for _, s in parts)
+        return tuple(sum(part[i] for part in parts) for i in range(3))
 
     def build(self, y_offset):
         """One actor per worker holding blocks, next to its blocks."""
@@ -494,12 +499,15 @@ def dglnn_path(
     X_val=_PATH_DEFAULTS["X_val"],
     y_val=_PATH_DEFAULTS["y_val"],
     fit_intercept=_PATH_DEFAULTS["fit_intercept"],
+    standardize=_PATH_DEFAULTS["standardize"],
     u0=_PATH_DEFAULTS["u0"],
     v0=_PATH_DEFAULTS["v0"],
     schedule=_PATH_DEFAULTS["schedule"],
     kappa=_PATH_DEFAULTS["kappa"],
     skip_fraction=_PATH_DEFAULTS["skip_fraction"],
     step_cap=_PATH_DEFAULTS["step_cap"],
+    n_iter_no_change=_PATH_DEFAULTS["n_iter_no_change"],
+    tol=_PATH_DEFAULTS["tol"],
     _stop=None,
 ) -> DGLNNPath:
     """:func:`fastgs.dglnn_path` on a Dask cluster, for X larger than one machine.
@@ -541,9 +549,11 @@ def dglnn_path(
         graph is replaced transparently).
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
-                         record_every, schedule, kappa, skip_fraction, step_cap)  # fmt: skip
+                         record_every, schedule, kappa, skip_fraction, step_cap, n_iter_no_change,
+                         tol, early_end=X_val is not None)  # fmt: skip
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+    _path._check_bool(standardize, "standardize")
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together (or neither).")
     if not _is_dask_array(X):
@@ -563,7 +573,8 @@ def dglnn_path(
     pool = None
     try:
         pool = _ActorPool(client, train_parts, val_parts, p, dtype)
-        return _fit(pool, opts, grp, n, m, p, dtype, bool(fit_intercept), has_val, u0, v0, _stop)
+        return _fit(pool, opts, grp, n, m, p, dtype, bool(fit_intercept), bool(standardize), has_val,
+                    u0, v0, _stop)
     finally:
         if pool is not None:
             pool.close()
@@ -574,8 +585,9 @@ def dglnn_path(
 class _Evaluator:
     """``loss_and_gradient`` and ``residual_loss`` of :mod:`fastgs.solvers`, summed over blocks."""
 
-    def __init__(self, pool, n, m, x_offset, center, dtype):
+    def __init__(self, pool, n, m, x_offset, center, inv_scale, dtype):
         self.pool = pool
+        self.inv_scale = inv_scale
         self.n = n
         self.m = m
         self.x_offset = x_offset
@@ -597,22 +609,28 @@ class _Evaluator:
             # as loss_and_gradient: X_c^T r = X^T r + x_offset (n shift - sum r)
             g += self.x_offset * dtype.type(self.n * float(shift) - total)
         g *= dtype.type(1.0 / self.n)
+        if self.inv_scale.shape[0]:
+            g *= self.inv_scale
         loss = dtype.type(0.5 * sq / self.n)
         val = dtype.type(0.5 * val_sq / self.m) if with_val and self.m else dtype.type(np.nan)
         return loss, val, g
 
 
-def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0, stop=None) -> DGLNNPath:
+def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, stop=None) -> DGLNNPath:
     """The driver loop: :func:`fastgs.solvers.dglnn_solve` with the sweeps on the cluster."""
-    if center:
-        col_sums, y_sum = pool.column_sums()
-        x_offset = (col_sums / n).astype(dtype)
-        y_offset = y_sum / n
-    else:
-        x_offset = np.zeros(p, dtype=dtype)
-        y_offset = 0.0
+    x_offset = np.zeros(p, dtype=dtype)
+    y_offset = 0.0
+    x_scale = None
+    if center or standardize:
+        col_sums, col_squares, y_sum = pool.column_sums()
+        if center:
+            x_offset = (col_sums / n).astype(dtype)
+            y_offset = y_sum / n
+        if standardize:
+            x_scale = _path.column_scales(col_squares / n, col_sums / n, center)
     pool.build(y_offset)
-    evaluate = _Evaluator(pool, n, m, x_offset, center, dtype)
+    run_scale = _path._DGLNNRun.inverse_scale(x_scale, dtype)
+    evaluate = _Evaluator(pool, n, m, x_offset, center, run_scale, dtype)
 
     loss0, _, g0 = evaluate(np.zeros(p, dtype=dtype), False, 0)
     _check_scale(g0, loss0)
@@ -620,7 +638,7 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0, stop=None) ->
 
     # solvers.dglnn_solve's loop, with the sweeps over X on the cluster: the
     # same compiled steps and run state, so the two cannot drift apart
-    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop)
+    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop, x_scale)
     gptr, gidx = grp.group_ptr, grp.group_idx
     gamma_t, eta_t = dtype.type(gamma), dtype.type(eta)
     w = np.empty(p, dtype=dtype)
@@ -628,21 +646,21 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, has_val, u0, v0, stop=None) ->
     u_prev = u.copy()
     v_prev = v.copy()
     sequential = opts.sequential and opts.code != solvers.GD
-    expand_group_weights(u, v, gptr, gidx, w)
+    solvers.set_weights(u, v, gptr, gidx, run.inv_scale, w)
     for t in range(opts.max_iter + 1):
         loss, val, g = evaluate(w, has_val, t)
         if not solvers.dglnn_evaluated_step(
             t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate,
-            run.records, gptr, gidx, opts.code, gamma_t, eta_t, opts.switch_rule, opts.max_iter,
-            opts.record_every, *run.stop,
+            run.records, gptr, gidx, run.inv_scale, opts.code, gamma_t, eta_t, opts.switch_rule, opts.max_iter,
+            opts.record_every, *run.stop, opts.end_rule,
         ):  # fmt: skip
             break
         if sequential:
-            expand_group_weights(u, v, gptr, gidx, w)
+            solvers.set_weights(u, v, gptr, gidx, run.inv_scale, w)
             _, _, g = evaluate(w, False, t)
         if not solvers.dglnn_magnitude_step(
             t, g, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate, run.records, gptr, gidx,
-            opts.code, gamma_t, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at,
+            run.inv_scale, opts.code, gamma_t, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at,
         ):  # fmt: skip
             break
 
@@ -701,6 +719,9 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         validation_fraction=_EST_DEFAULTS["validation_fraction"],
         refit=_EST_DEFAULTS["refit"],
         fit_intercept=_EST_DEFAULTS["fit_intercept"],
+        standardize=_EST_DEFAULTS["standardize"],
+        n_iter_no_change=_EST_DEFAULTS["n_iter_no_change"],
+        tol=_EST_DEFAULTS["tol"],
         random_state=_EST_DEFAULTS["random_state"],
         n_jobs=_EST_DEFAULTS["n_jobs"],
     ):
@@ -709,6 +730,7 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
             step_u=step_u, step_v=step_v, switch=switch, max_iter=max_iter, kappa=kappa,
             skip_fraction=skip_fraction, step_cap=step_cap, early_stopping=early_stopping,
             validation_fraction=validation_fraction, refit=refit, fit_intercept=fit_intercept,
+            standardize=standardize, n_iter_no_change=n_iter_no_change, tol=tol,
             random_state=random_state, n_jobs=n_jobs,
         )  # fmt: skip
         self.client = client
@@ -744,7 +766,8 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         # with sorted indices so that each row block stays on its worker
         n = int(X.shape[0])
         train_idx, val_idx = train_test_split(
-            np.arange(n), test_size=self.validation_fraction, random_state=self.random_state
+            np.arange(n), test_size=self.validation_fraction,
+            random_state=_estimators._seed(self.random_state),
         )
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
         y_dask = y if _is_dask_array(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
@@ -756,15 +779,19 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         with warnings.catch_warnings():
             # reported once below, as the in-memory estimator does
             warnings.simplefilter("ignore", DivergenceWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
             path = dglnn_path(
                 X, y, self.groups_, client=self.client, algorithm=self.algorithm,
                 update=self.update, alpha=self.alpha, step_u=self.step_u, step_v=self.step_v,
                 switch=self.switch, tau=DEFAULT_TAU, max_iter=max_iter,
                 record_every=_estimators._ENDS_ONLY, X_val=X_val, y_val=y_val,
-                fit_intercept=self.fit_intercept, schedule=self.schedule, kappa=self.kappa,
-                skip_fraction=self.skip_fraction, step_cap=self.step_cap, _stop=stop,
+                fit_intercept=self.fit_intercept, standardize=self.standardize,
+                schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
+                step_cap=self.step_cap, n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+                _stop=stop,
             )  # fmt: skip
         _estimators._warn_divergence(path, X_val is not None)
+        _estimators._warn_capped(path, X_val is not None, self.n_iter_no_change)
         return path
 
     def predict(self, X):

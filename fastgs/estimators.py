@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, check_cv, train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -21,12 +22,14 @@ from .groups import make_groups
 from .path import (
     DEFAULT_MAX_ITER,
     DEFAULT_TAU,
+    DEFAULT_TOL,
     FAST_SKIP_FRACTION,
     FAST_STEP_CAP,
     dglnn_cv_path,
     dglnn_path,
     dlnn_path,
 )
+from .results import ConvergenceWarning as PathConvergenceWarning
 from .results import DivergenceWarning
 from .selection import _fitted_feature_support, _fitted_group_selection
 
@@ -36,6 +39,15 @@ __all__ = ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"]
 _ENDS_ONLY = 2**62
 
 _SPARSE_FORMATS = ["csr", "csc", "coo", "bsr", "dia", "dok", "lil"]
+
+#: the seed of the validation split and of the CV folds when ``random_state``
+#: is None, so that the same data give the same model in every run
+DEFAULT_RANDOM_STATE = 0
+
+
+def _seed(random_state):
+    """``random_state``, or the fixed :data:`DEFAULT_RANDOM_STATE` for None."""
+    return DEFAULT_RANDOM_STATE if random_state is None else random_state
 
 
 def _last(path):
@@ -103,6 +115,9 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "refit": ["boolean"],
         "fit_intercept": ["boolean"],
+        "standardize": ["boolean"],
+        "n_iter_no_change": [Interval(Integral, 0, None, closed="left"), None],
+        "tol": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
         "n_jobs": [Interval(Integral, -1, None, closed="left"), None],
     }
@@ -179,7 +194,7 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
     def _split(self, X, y):
         """(X_train, y_train, X_val, y_val): the held-out validation split."""
         X_tr, X_va, y_tr, y_va = train_test_split(
-            X, y, test_size=self.validation_fraction, random_state=self.random_state
+            X, y, test_size=self.validation_fraction, random_state=_seed(self.random_state)
         )
         return X_tr, y_tr, X_va, y_va
 
@@ -211,8 +226,9 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
         if u is not None:
             self.u_ = np.array(u)
         self.n_iter_ = int(n_iter)
-        # --- selection (fastgs.selection): from the fit-scale iterate ---
-        self._store_selection(coef, u)
+        # --- selection (fastgs.selection): on the standardized scale of the fit ---
+        x_scale = getattr(path, "x_scale", None)
+        self._store_selection(coef if x_scale is None else coef * x_scale, u)
         # --- end selection ---
         self.best_iter_ = best_iter
         self.validation_loss_ = getattr(chosen_on, "val_curve", None)
@@ -308,6 +324,9 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         validation_fraction=0.2,
         refit=True,
         fit_intercept=True,
+        standardize=True,
+        n_iter_no_change=None,
+        tol=DEFAULT_TOL,
         random_state=None,
         n_jobs=None,
     ):
@@ -327,6 +346,9 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -344,15 +366,18 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
         with warnings.catch_warnings():
             # a late divergence is reported through status_ and one warning below
             warnings.simplefilter("ignore", DivergenceWarning)
+            warnings.simplefilter("ignore", PathConvergenceWarning)
             path = dglnn_path(
                 X, y, self.groups_, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
                 tau=DEFAULT_TAU, max_iter=max_iter, record_every=record_every,
-                X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
-                schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
-                step_cap=self.step_cap, _stop=stop,
+                X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept,
+                standardize=self.standardize, n_jobs=self.n_jobs, schedule=self.schedule,
+                kappa=self.kappa, skip_fraction=self.skip_fraction, step_cap=self.step_cap,
+                n_iter_no_change=self.n_iter_no_change, tol=self.tol, _stop=stop,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
+        _warn_capped(path, X_val is not None, self.n_iter_no_change)
         return path
 
 
@@ -387,6 +412,9 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         validation_fraction=0.2,
         refit=True,
         fit_intercept=True,
+        standardize=True,
+        n_iter_no_change=None,
+        tol=DEFAULT_TOL,
         random_state=None,
         n_jobs=None,
     ):
@@ -398,6 +426,9 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         self.validation_fraction = validation_fraction
         self.refit = refit
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -411,13 +442,28 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         record_every = _ENDS_ONLY  # see DGLNNRegressor._path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
+            warnings.simplefilter("ignore", PathConvergenceWarning)
             path = dlnn_path(
                 X, y, depth=self.depth, alpha=self.alpha, step=self.step, max_iter=max_iter,
                 record_every=record_every, X_val=X_val, y_val=y_val,
-                fit_intercept=self.fit_intercept, n_jobs=self.n_jobs, _stop=stop,
+                fit_intercept=self.fit_intercept, standardize=self.standardize, n_jobs=self.n_jobs,
+                n_iter_no_change=self.n_iter_no_change, tol=self.tol, _stop=stop,
             )  # fmt: skip
         _warn_divergence(path, X_val is not None)
+        _warn_capped(path, X_val is not None, self.n_iter_no_change)
         return path
+
+
+def _warn_capped(path, has_val: bool, n_iter_no_change) -> None:
+    """scikit-learn's ConvergenceWarning when ``max_iter`` ended a run whose
+    early end (on validation data) had not decided yet."""
+    if not has_val or n_iter_no_change == 0 or path.stop_reason != "max_iter":
+        return
+    warnings.warn(
+        f"max_iter={len(path.val_curve) - 1} passes ended the run before the validation loss "
+        "stopped improving: the chosen stopping point may change with a larger max_iter.",
+        ConvergenceWarning, stacklevel=4,
+    )  # fmt: skip
 
 
 def _warn_divergence(path, has_val: bool) -> None:
@@ -488,6 +534,9 @@ class DGLNNRegressorCV(DGLNNRegressor):
         skip_fraction=FAST_SKIP_FRACTION,
         step_cap=FAST_STEP_CAP,
         fit_intercept=True,
+        standardize=True,
+        n_iter_no_change=None,
+        tol=DEFAULT_TOL,
         random_state=None,
         n_jobs=None,
     ):
@@ -505,6 +554,9 @@ class DGLNNRegressorCV(DGLNNRegressor):
         self.skip_fraction = skip_fraction
         self.step_cap = step_cap
         self.fit_intercept = fit_intercept
+        self.standardize = standardize
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -523,12 +575,21 @@ class DGLNNRegressorCV(DGLNNRegressor):
         folds = self._fold_labels(X, y, groups)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
+            warnings.simplefilter("ignore", PathConvergenceWarning)
             cv_path = dglnn_cv_path(
                 X, y, self.groups_, cv=folds, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
-                max_iter=self.max_iter, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs,
-                schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
-                step_cap=self.step_cap,
+                max_iter=self.max_iter, fit_intercept=self.fit_intercept,
+                standardize=self.standardize, n_jobs=self.n_jobs, schedule=self.schedule,
+                kappa=self.kappa, skip_fraction=self.skip_fraction, step_cap=self.step_cap,
+                n_iter_no_change=self.n_iter_no_change, tol=self.tol,
+            )  # fmt: skip
+        if cv_path.stop_reason == "max_iter" and self.n_iter_no_change != 0:
+            warnings.warn(
+                f"max_iter={len(cv_path.cv_curve) - 1} passes ended the cross-validation sweep "
+                "before the mean validation loss stopped improving: the chosen stopping point "
+                "may change with a larger max_iter.",
+                ConvergenceWarning, stacklevel=2,
             )  # fmt: skip
         if not cv_path.status.ok and cv_path.best_iter >= cv_path.status.last_good:
             warnings.warn(
@@ -550,7 +611,7 @@ class DGLNNRegressorCV(DGLNNRegressor):
         if isinstance(self.cv, Integral):
             if self.cv < 2 or self.cv > n:
                 raise ValueError(f"cv must be between 2 and n_samples={n}, got {self.cv}.")
-            splitter = KFold(self.cv, shuffle=True, random_state=self.random_state)
+            splitter = KFold(self.cv, shuffle=True, random_state=_seed(self.random_state))
         else:
             splitter = check_cv(self.cv)
         fold = np.full(n, -1, dtype=np.int64)

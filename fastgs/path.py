@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import solvers
 from ._validation import (
@@ -18,14 +17,21 @@ from ._validation import (
     check_design,
     check_scalar,
     check_target,
-    _to_scipy,
     empty_design_like,
     match_design,
 )
 from .groups import Groups, make_groups
 from ._threads import compiled_threads, resolve_n_jobs
 from .kernels import STATUS_OK, group_norms
-from .results import DGLNNCVPath, DGLNNPath, DivergenceWarning, DLNNPath, ScaleWarning, Status
+from .results import (
+    ConvergenceWarning,
+    DGLNNCVPath,
+    DGLNNPath,
+    DivergenceWarning,
+    DLNNPath,
+    ScaleWarning,
+    Status,
+)
 
 __all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
@@ -43,6 +49,23 @@ FAST_SKIP_FRACTION = 1e-2
 FAST_STEP_CAP = 0.25
 #: the fast schedule's horizon: about a fifth of the paper schedule's
 FAST_MAX_ITER = 400
+#: the early end of runs with validation data (docs/method.rst, "Early
+#: stopping"): the run ends once its validation curve has not improved by more
+#: than DEFAULT_TOL (relative) for max(DEFAULT_N_ITER_NO_CHANGE,
+#: PATIENCE_FRACTION * t_ref) passes, t_ref the pass of the last improvement
+DEFAULT_TOL = 1e-3
+DEFAULT_N_ITER_NO_CHANGE = 100
+PATIENCE_FRACTION = 1.0
+#: with the early end the horizon is a cap, not the stopping rule: the default
+#: caps of the fast and paper schedules then
+FAST_MAX_ITER_CAP = 3000
+PAPER_MAX_ITER_CAP = 10000
+
+_STOP_REASONS = {
+    solvers.STOP_MAX_ITER: "max_iter",
+    solvers.STOP_NO_IMPROVEMENT: "no_improvement",
+    solvers.STOP_TRAIN_FLAT: "train_loss_flat",
+}
 #: the analytic skip is used for steps with gamma * a_max <= this (the default is 0.2)
 MAX_SKIP_GROWTH = 1.0
 #: a median column root-mean-square of X outside this range draws a ScaleWarning
@@ -55,9 +78,10 @@ _SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
 class _Problem:
     """Canonical training (and validation) data shared by the path functions."""
 
-    def __init__(self, X, y, X_val, y_val, fit_intercept):
+    def __init__(self, X, y, X_val, y_val, fit_intercept, standardize=False):
         if not isinstance(fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+        _check_bool(standardize, "standardize")
         design = check_design(X, "X")
         if design.kind == "csc":
             # one model's fused row sweep over CSR runs 1.1-2.5x faster than the
@@ -78,6 +102,13 @@ class _Problem:
             self.x_offset = np.zeros(p, dtype=dtype)
             self.y_offset = 0.0
         self.y = y
+        self.standardize = bool(standardize)
+        if self.standardize:
+            self.x_scale = column_scales(self.design.column_mean_squares(), self.x_offset, self.center)
+            self.inv_scale = (1.0 / self.x_scale).astype(dtype)
+        else:
+            self.x_scale = None
+            self.inv_scale = np.empty(0, dtype=dtype)
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together (or neither).")
         if X_val is not None:
@@ -98,7 +129,8 @@ class _Problem:
         return self.design.dtype
 
     def correlation(self) -> np.ndarray:
-        """``X_c^T y_c / n`` (p,), one compiled pass over X.
+        """``D^-1 X_c^T y_c / n`` (p,), one compiled pass over X (``D``: the
+        column scales when standardizing, else the identity).
 
         Raises the rescaling error when the loss or the correlation at w = 0
         already overflows (nothing could be fit).
@@ -108,7 +140,7 @@ class _Problem:
         r = np.empty(n, dtype=self.dtype)
         loss = solvers.loss_and_gradient(
             self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.work,
-            self.x_offset, self.center,
+            self.x_offset, self.center, self.inv_scale,
         )  # fmt: skip
         _check_scale(g, loss)
         return g
@@ -119,6 +151,70 @@ class _Problem:
         return (self.y_offset - coefs.astype(np.float64) @ self.x_offset.astype(np.float64)).astype(
             self.dtype
         )
+
+
+def _end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
+    """The solvers' ``end_rule`` (tol, n_iter_no_change, patience fraction),
+    float64 (3,); off (``n_iter_no_change = 0``) without validation data
+    (``early_end`` False) or for ``n_iter_no_change=0``.
+
+    ``n_iter_no_change`` None means the default.
+    """
+    tol = check_scalar(tol, "tol", low=0.0, low_inclusive=True, high=1.0)
+    if n_iter_no_change is None:
+        n_iter_no_change = DEFAULT_N_ITER_NO_CHANGE
+    n_iter_no_change = check_scalar(n_iter_no_change, "n_iter_no_change", low=0, low_inclusive=True,
+                                    integer=True)  # fmt: skip
+    if not early_end:
+        n_iter_no_change = 0
+    return np.array([tol, float(n_iter_no_change), PATIENCE_FRACTION if n_iter_no_change else 0.0])
+
+
+def _default_max_iter(schedule: str, end_rule: np.ndarray) -> int:
+    """max_iter=None: the schedule's horizon, or its cap when the early end decides."""
+    if end_rule[1] > 0:
+        return PAPER_MAX_ITER_CAP if schedule == "paper" else FAST_MAX_ITER_CAP
+    return DEFAULT_MAX_ITER if schedule == "paper" else FAST_MAX_ITER
+
+
+def _stop_reason(code, status_ok: bool) -> str:
+    return _STOP_REASONS[int(code)] if status_ok else "diverged"
+
+
+def _warn_if_capped(stop_reason: str, end_rule, best_iter, last_iter, func: str, stacklevel=3) -> None:
+    """ConvergenceWarning when max_iter ended a run before its early end could
+    decide (the chosen iterate may still change)."""
+    if stop_reason != "max_iter" or best_iter is None:
+        return
+    if end_rule[1] <= 0:
+        return
+    warnings.warn(
+        f"{func}: max_iter={last_iter} ended the run before the validation loss stopped "
+        f"improving (best iterate: {best_iter}); the chosen iterate may change with a larger "
+        "max_iter.",
+        ConvergenceWarning, stacklevel=stacklevel,
+    )  # fmt: skip
+
+
+def _check_bool(value, name: str) -> None:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+
+
+def column_scales(mean_squares, means, center: bool) -> np.ndarray:
+    """Root-mean-square of each column (centered by ``means`` when ``center``),
+    the scales that standardize X; (p,) float64.
+
+    Columns that are constant (their centered root-mean-square is at rounding
+    level of their magnitude) keep scale 1: their centered values carry no
+    signal, and dividing by a rounding residue would blow them up.
+    """
+    mean_squares = np.asarray(mean_squares, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    ms = mean_squares - means**2 if center else mean_squares
+    scale = np.sqrt(np.maximum(ms, 0.0))
+    constant = scale <= 1e-7 * np.sqrt(mean_squares)
+    return np.where(constant | (scale == 0), 1.0, scale)
 
 
 def _record_slots(max_iter: int, record_every: int) -> int:
@@ -208,7 +304,8 @@ class _DGLNNOptions:
 
     def __init__(self, algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                  record_every, schedule="auto", kappa=None, skip_fraction=FAST_SKIP_FRACTION,
-                 step_cap=FAST_STEP_CAP):  # fmt: skip
+                 step_cap=FAST_STEP_CAP, n_iter_no_change=None, tol=DEFAULT_TOL,
+                 early_end=False):  # fmt: skip
         if not isinstance(schedule, str) or schedule not in ("auto", "paper", "fast"):
             raise ValueError(f"schedule must be 'auto', 'fast' or 'paper', got {schedule!r}.")
         if algorithm == "auto":
@@ -231,8 +328,9 @@ class _DGLNNOptions:
         self.algorithm = algorithm
         self.code = _ALGORITHMS[algorithm]
         self.sequential = update == "sequential"
+        self.end_rule = _end_rule(n_iter_no_change, tol, early_end)
         if max_iter is None:
-            max_iter = DEFAULT_MAX_ITER if schedule == "paper" else FAST_MAX_ITER
+            max_iter = _default_max_iter(schedule, self.end_rule)
         self.alpha, self.max_iter, self.record_every = _check_common(alpha, max_iter, record_every)
         self.gamma = _check_step(step_u, "step_u")
         self.eta = _check_step(step_v, "step_v")
@@ -319,6 +417,7 @@ def dglnn_path(
     X_val=None,
     y_val=None,
     fit_intercept=False,
+    standardize=False,
     u0=None,
     v0=None,
     n_jobs=None,
@@ -326,6 +425,8 @@ def dglnn_path(
     kappa=None,
     skip_fraction=FAST_SKIP_FRACTION,
     step_cap=FAST_STEP_CAP,
+    n_iter_no_change=None,
+    tol=DEFAULT_TOL,
     _stop=None,
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
@@ -362,11 +463,22 @@ def dglnn_path(
         X); an int switches at that iteration.
     tau : float > 0, tolerance of the switch rules
     max_iter : int >= 1 or None, number of iterations (passes over X) after
-        the start; None: 400 for the fast schedule, 2000 for the paper one
+        the start; None: 400 for the fast schedule, 2000 for the paper one,
+        and with validation data (where the early end decides) the caps 3000
+        and 10000
     record_every : int >= 1, record every k-th iterate (and the last)
     X_val, y_val : optional validation set; its loss is evaluated at every
         iteration inside the compiled loop and the best iterate is kept
     fit_intercept : bool, fit an intercept by (implicit) centering
+    standardize : bool, default False
+        Fit in standardized coordinates: each column scaled to unit
+        root-mean-square (after centering with ``fit_intercept``), the scales
+        folded into the weights (X is never rescaled or copied).  ``coefs``
+        are reported on the original scale, so changing a column's units
+        changes only its coefficient; ``u``, ``v`` and ``u0``, ``v0`` are in
+        the standardized coordinates; ``x_scale`` holds the scales.  The
+        estimators standardize by default.  Without it, X far from
+        standardized draws a :class:`fastgs.ScaleWarning`.
     u0, v0 : optional warm start, (L,) positive magnitudes and (p,) directions
         (each group of ``v0`` is normalized; for "gd" it is used as is)
     n_jobs : None (1), -1 (all) or int, Numba threads for the sweeps over X
@@ -388,6 +500,17 @@ def dglnn_path(
     skip_fraction : float, the fast start begins where the leading group's
         ``u^2`` reaches ``skip_fraction * a_max`` (default 1e-2)
     step_cap : float, the fast schedule's per-group cap (default 0.25)
+    n_iter_no_change : int >= 0 or None, default None (100)
+        The early end, with validation data: the run ends once the validation
+        loss has not improved by more than ``tol`` (relative) for
+        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the
+        last such improvement (docs/method.rst, "Early stopping");
+        ``max_iter`` is then a cap, and reaching it draws a
+        :class:`fastgs.ConvergenceWarning`.  0 switches the early end off
+        (run ``max_iter`` passes).  ``stop_reason`` of the result says why
+        the run ended.
+    tol : float in [0, 1], default 1e-3, the relative improvement that counts
+        for the early end
     _stop : private, (min_iter, rate): end the run at the first pass t >=
         min_iter whose training loss fell by at most ``rate * loss`` (the
         estimators' refit, see :mod:`fastgs.estimators`)
@@ -401,9 +524,10 @@ def dglnn_path(
         returns the last good iterate.
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
-                         record_every, schedule, kappa, skip_fraction, step_cap)  # fmt: skip
+                         record_every, schedule, kappa, skip_fraction, step_cap, n_iter_no_change,
+                         tol, early_end=X_val is not None)  # fmt: skip
     resolve_n_jobs(n_jobs)
-    prob = _Problem(X, y, X_val, y_val, fit_intercept)
+    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize)
     p = prob.design.shape[1]
     grp: Groups = make_groups(groups, p)
     L = grp.n_groups
@@ -411,17 +535,18 @@ def dglnn_path(
 
     with compiled_threads(n_jobs):
         g0 = prob.correlation()
-    _warn_if_badly_scaled(prob.design, prob.x_offset, "dglnn_path")
+    if not prob.standardize:
+        _warn_if_badly_scaled(prob.design, prob.x_offset, "dglnn_path")
     gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
-    run = _DGLNNRun(opts, p, L, dtype, u, v, _stop)
+    run = _DGLNNRun(opts, p, L, dtype, u, v, _stop, prob.x_scale)
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
-            grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center,
+            grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center, run.inv_scale,
             opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
-            *run.stop, run.records, run.istate, run.fstate,
+            *run.stop, opts.end_rule, run.records, run.istate, run.fstate,
         )  # fmt: skip
     return run.result(opts, grp, t0, gamma, eta, v, prob.has_val, prob.intercepts, "dglnn_path")
 
@@ -434,8 +559,10 @@ class _DGLNNRun:
     around sweeps on a cluster).
     """
 
-    def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v, stop=None):
+    def __init__(self, opts: _DGLNNOptions, p: int, L: int, dtype, u, v, stop=None, x_scale=None):
         self.stop = _stop_rule(stop, opts.max_iter)
+        self.x_scale = x_scale
+        self.inv_scale = self.inverse_scale(x_scale, dtype)
         k = _record_slots(opts.max_iter, opts.record_every)
         self.slots = k
         self.records = (
@@ -450,6 +577,12 @@ class _DGLNNRun:
             np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # validation loss curve
         )
         self.istate, self.fstate = solvers.new_run_state(opts.code, opts.switch_rule, opts.switch_at)
+
+    @staticmethod
+    def inverse_scale(x_scale, dtype) -> np.ndarray:
+        """The solvers' column scaling argument: ``1 / x_scale`` (p,) in dtype,
+        or (0,) for an unstandardized fit (``x_scale`` None)."""
+        return np.empty(0, dtype=dtype) if x_scale is None else (1.0 / x_scale).astype(dtype)
 
     def result(self, opts, grp: Groups, t0: int, gamma, eta, v, has_val: bool, intercepts,
                func: str) -> DGLNNPath:  # fmt: skip
@@ -472,9 +605,15 @@ class _DGLNNRun:
         rec_iter[:n_rec] += t0
         status = _status(code, status_iter + t0 if code != STATUS_OK else -1, last_pass + t0, gamma)
         _warn_if_diverged(status, func)
+        stop_reason = _stop_reason(ist[solvers.I_STOP], status.ok)
+        if has_val:
+            _warn_if_capped(stop_reason, opts.end_rule, best_iter + t0 if best_iter >= 0 else None,
+                            last_pass + t0, func, stacklevel=4)  # fmt: skip
         best_coef = best_intercept = None
         if has_val and best_iter >= 0:
             best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
+            if self.x_scale is not None:
+                best_coef *= self.inv_scale
             best_intercept = float(intercepts(best_coef[None, :])[0])
         # passes over X: the start's X^T y, one per evaluated iterate, one more per
         # sequential update
@@ -502,6 +641,8 @@ class _DGLNNRun:
             step_u=float(gamma),
             step_v=float(eta),
             v=v,
+            x_scale=self.x_scale,
+            stop_reason=stop_reason,
         )
 
 
@@ -554,7 +695,10 @@ def dlnn_path(
     X_val=None,
     y_val=None,
     fit_intercept=False,
+    standardize=False,
     n_jobs=None,
+    n_iter_no_change=None,
+    tol=DEFAULT_TOL,
     _stop=None,
 ) -> DLNNPath:
     """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
@@ -570,14 +714,17 @@ def dlnn_path(
         for depth N (the same effective step on w near the solution).
         Note that for N > 2 growth from a tiny ``alpha`` is very slow; use a
         larger ``alpha`` (e.g. 1e-2).
+    max_iter : int >= 1, default 2000, the number of passes, or with
+        validation data the cap of the early end
     _stop : private, as in :func:`dglnn_path`
     Other parameters and the result as in :func:`dglnn_path`.
     """
     depth = check_scalar(depth, "depth", low=2, low_inclusive=True, integer=True)
+    end_rule = _end_rule(n_iter_no_change, tol, early_end=X_val is not None)
     resolve_n_jobs(n_jobs)
     alpha, max_iter, record_every = _check_common(alpha, max_iter, record_every)
     gamma = _check_step(step, "step")
-    prob = _Problem(X, y, X_val, y_val, fit_intercept)
+    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize)
     n, p = prob.design.shape
     dtype = prob.dtype
     if gamma is None:
@@ -586,7 +733,8 @@ def dlnn_path(
         a_max = float(np.max(np.abs(g0)))
         a_max = a_max if a_max > 0 else 1.0
         gamma = DEFAULT_KAPPA / ((depth**2 / 4.0) * a_max ** ((2.0 * depth - 2.0) / depth))
-    _warn_if_badly_scaled(prob.design, prob.x_offset, "dlnn_path")
+    if not prob.standardize:
+        _warn_if_badly_scaled(prob.design, prob.x_offset, "dlnn_path")
     a = np.full(p, alpha, dtype=dtype)
     b = np.full(p, alpha, dtype=dtype)
     k = _record_slots(max_iter, record_every)
@@ -598,10 +746,10 @@ def dlnn_path(
     train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     with compiled_threads(n_jobs):
-        n_rec, code, status_iter, best_iter, _ = solvers.dlnn_solve(
+        n_rec, code, status_iter, best_iter, _, stop = solvers.dlnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
-            dtype.type(gamma), prob.x_offset, prob.center, max_iter, record_every,
-            *_stop_rule(_stop, max_iter), rec_iter, rec_w, rec_train, rec_val, best_w, train_curve,
+            dtype.type(gamma), prob.x_offset, prob.center, prob.inv_scale, max_iter, record_every,
+            *_stop_rule(_stop, max_iter), end_rule, rec_iter, rec_w, rec_train, rec_val, best_w, train_curve,
             val_curve,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
@@ -609,6 +757,9 @@ def dlnn_path(
     status = _status(code, status_iter, last_iter, gamma)
     _warn_if_diverged(status, "dlnn_path")
     has_best = prob.has_val and best_iter >= 0
+    stop_reason = _stop_reason(stop, status.ok)
+    if has_best:
+        _warn_if_capped(stop_reason, end_rule, int(best_iter), last_iter, "dlnn_path")
     evaluated = (status_iter + 1) if code != STATUS_OK else last_iter + 1
     return DLNNPath(
         iterations=rec_iter[:n_rec].copy(),
@@ -625,6 +776,8 @@ def dlnn_path(
         val_curve=val_curve[: status.last_good + 1] if prob.has_val else None,
         depth=depth,
         step=float(gamma),
+        x_scale=prob.x_scale,
+        stop_reason=stop_reason,
     )
 
 
@@ -636,7 +789,8 @@ def _fold_labels(folds, n: int, random_state) -> tuple[np.ndarray, int]:
             raise ValueError(f"cv must be at least 2 folds, got {K}.")
         if K > n:
             raise ValueError(f"cv={K} folds need at least {K} samples; got n_samples={n}.")
-        rng = np.random.default_rng(random_state)
+        # None draws the same folds in every run (the estimators' convention)
+        rng = np.random.default_rng(0 if random_state is None else random_state)
         fold = np.empty(n, dtype=np.int64)
         fold[rng.permutation(n)] = np.arange(n) % K
         return fold, K
@@ -692,6 +846,9 @@ def dglnn_cv_path(
     skip_fraction=FAST_SKIP_FRACTION,
     step_cap=FAST_STEP_CAP,
     refit=True,
+    standardize=False,
+    n_iter_no_change=None,
+    tol=DEFAULT_TOL,
 ):
     """K-fold cross-validation curves of DGLNN, all folds in one sweep per iteration.
 
@@ -707,11 +864,21 @@ def dglnn_cv_path(
     ----------
     cv : int (number of folds, rows assigned at random with ``random_state``)
         or an int array (n,) of fold labels
+    random_state : None, int or numpy Generator, default None
+        The draw of the folds for an int ``cv``; None gives the same folds in
+        every run (seed 0).
     refit : bool, default True
         Also advance a model trained on all rows in the same sweeps and keep
         its iterate at the CV-chosen iteration (``best_coef``, ``best_u``,
         ``best_intercept``): the refit of K-fold CV for one more model in the
         sweep, instead of a second run.
+    standardize : bool, default False
+        As in :func:`dglnn_path`: each fold's model standardizes the columns
+        by its own training rows' scales (as a separate fit on those rows
+        would), the all-rows model by all rows'; X is never rescaled.
+    n_iter_no_change, tol : the early end on the mean validation curve
+        ``cv_curve``, as in :func:`dglnn_path` (``max_iter`` None: a cap of
+        3000 passes, 10000 for the paper schedule; 0: no early end)
     Other parameters as in :func:`dglnn_path`.  With ``schedule="fast"``
     each fold skips its own linear start ``t0s[k]``; the curves are aligned by
     passes over X after the skip (index i is fold k's iteration
@@ -725,7 +892,8 @@ def dglnn_cv_path(
         ``fold`` (n,), ``switch_iters`` (K,), ``status``.
     """
     opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1,
-                         schedule, kappa, skip_fraction, step_cap)  # fmt: skip
+                         schedule, kappa, skip_fraction, step_cap, n_iter_no_change, tol,
+                         early_end=True)  # fmt: skip
     resolve_n_jobs(n_jobs)
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
@@ -751,13 +919,24 @@ def dglnn_cv_path(
             design = design.with_sorted_indices()
     n_val = np.append(n_val, np.zeros(M - K, dtype=np.int64))
     n_train = np.append(n_train, np.full(M - K, n, dtype=np.int64))
-    if fit_intercept:
-        onehot = sp.csr_matrix((np.ones(n), (fold, np.arange(n))), shape=(K, n))
-        col_fold = onehot @ _to_scipy(design)
-        col_fold = np.asarray(col_fold.toarray() if sp.issparse(col_fold) else col_fold, dtype=np.float64)
+    _check_bool(standardize, "standardize")
+    if fit_intercept or standardize:
+        # per-fold column sums: model k's training rows are all rows but fold k's
+        col_fold = design.fold_column_sums(fold, K)
         col_fold = np.vstack([col_fold, np.zeros((M - K, p))])  # the full model leaves out nothing
         col_all = col_fold[:K].sum(axis=0)
-        x_offsets = ((col_all - col_fold) / n_train[:, None]).astype(dtype)
+        means = (col_all - col_fold) / n_train[:, None]
+    if standardize:
+        sq_fold = design.fold_column_sums(fold, K, squared=True)
+        sq_fold = np.vstack([sq_fold, np.zeros((M - K, p))])
+        mean_squares = (sq_fold[:K].sum(axis=0) - sq_fold) / n_train[:, None]
+        x_scales = np.vstack([column_scales(mean_squares[k], means[k], fit_intercept) for k in range(M)])
+        inv_scales = (1.0 / x_scales).astype(dtype)
+        full_scale = column_scales(sq_fold[:K].sum(axis=0) / n, col_all / n, fit_intercept)
+    else:
+        inv_scales = np.empty((M, 0), dtype=dtype)
+    if fit_intercept:
+        x_offsets = means.astype(dtype)
         y_fold = np.append(np.bincount(fold, weights=y.astype(np.float64), minlength=K), np.zeros(M - K))
         y_offsets = ((y_fold.sum() - y_fold) / n_train).astype(dtype)
     else:
@@ -771,15 +950,16 @@ def dglnn_cv_path(
     work = [np.empty(M, dtype=dtype) for _ in range(6)]
     work_G, work_s = design.fold_workspace(M, resolve_n_jobs(n_jobs))  # scratch of the threaded sweep
     with compiled_threads(n_jobs):
-        solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, center,
+        solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, inv_scales, center,
                                  n_train, n_val, work[0], G0, work[1], work[2], work[3],
                                  work[4], work[5], work_G, work_s)  # fmt: skip
     for k in range(M):
         # work[4], work[5]: the training and validation losses at w = 0
         _check_scale(G0[k], work[4][k] + work[5][k])
     # the column means of all rows, from the per-fold sums above (no second pass over X)
-    full_offset = col_all / n if center else np.zeros(p)
-    _warn_if_badly_scaled(design, full_offset, "dglnn_cv_path")
+    if not standardize:
+        full_offset = col_all / n if center else np.zeros(p)
+        _warn_if_badly_scaled(design, full_offset, "dglnn_cv_path")
     L = grp.n_groups
     U = np.empty((M, L), dtype=dtype)
     V = np.empty((M, p), dtype=dtype)
@@ -795,11 +975,11 @@ def dglnn_cv_path(
     best_u = U[M - 1].copy()
     best_v = V[M - 1].copy()
     with compiled_threads(n_jobs):
-        n_eval, code, status_iter, best_t = solvers.dglnn_cv_solve(
+        n_eval, code, status_iter, best_t, stop = solvers.dglnn_cv_solve(
             design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
-            center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
+            inv_scales, center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
-            work_G, work_s, K, best_u, best_v,
+            work_G, work_s, K, best_u, best_v, opts.end_rule,
             resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
@@ -807,9 +987,13 @@ def dglnn_cv_path(
     val_curves = val_curves[:n_eval, :K]
     cv_curve = val_curves.mean(axis=1)
     best_iter = int(np.argmin(cv_curve)) if n_eval else 0
+    stop_reason = _stop_reason(stop, status.ok)
+    _warn_if_capped(stop_reason, opts.end_rule, best_iter, max(n_eval - 1, 0), "dglnn_cv_path")
     refit_fields = {}
     if refit:
         coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
+        if standardize:
+            coef *= inv_scales[K]
         intercept = 0.0
         if center:
             intercept = float(y_offsets[K] - coef.astype(np.float64) @ x_offsets[K].astype(np.float64))
@@ -830,5 +1014,7 @@ def dglnn_cv_path(
         step_u=gammas[:K].astype(np.float64),
         step_v=etas[:K].astype(np.float64),
         n_passes=int(1 + n_eval + (n_eval - 1 if sequential else 0)),
+        x_scale=full_scale if standardize else None,
+        stop_reason=stop_reason,
         **refit_fields,
     )

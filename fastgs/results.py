@@ -8,12 +8,19 @@ import numpy as np
 
 from .kernels import STATUS_NONFINITE, STATUS_OK, STATUS_U_NONPOSITIVE
 
-__all__ = ["Status", "DivergenceWarning", "ScaleWarning", "DGLNNPath", "DLNNPath", "DGLNNCVPath"]
+__all__ = ["Status", "ConvergenceWarning", "DivergenceWarning", "ScaleWarning", "DGLNNPath", "DLNNPath", "DGLNNCVPath"]
 
 
 class ScaleWarning(UserWarning):
     """The columns of X are far from standardized: DGLNN's automatic steps and
     implicit regularization assume columns of root-mean-square about 1."""
+
+
+class ConvergenceWarning(UserWarning):
+    """A run with validation data reached ``max_iter`` before its early end
+    could tell that the validation curve had stopped improving: the chosen
+    iterate may still change with a larger ``max_iter``.  (The estimators
+    raise :class:`sklearn.exceptions.ConvergenceWarning` for the same event.)"""
 
 
 class DivergenceWarning(RuntimeWarning):
@@ -70,7 +77,10 @@ class _PathBase:
     """Shared fields and helpers of :class:`DGLNNPath` and :class:`DLNNPath`."""
 
     def __init__(self, iterations, coefs, train_loss, val_loss, best_iter, status,
-                 intercepts, best_coef, best_intercept, n_passes, train_curve, val_curve):  # fmt: skip
+                 intercepts, best_coef, best_intercept, n_passes, train_curve, val_curve,
+                 x_scale=None, stop_reason="max_iter"):  # fmt: skip
+        self.x_scale = x_scale
+        self.stop_reason = stop_reason
         self.iterations = iterations
         self.coefs = coefs
         self.train_loss = train_loss
@@ -130,6 +140,14 @@ class DGLNNPath(_PathBase):
     n_passes : number of passes over the training X
     t0 : iterations skipped analytically by the fast schedule (0 otherwise);
         ``iterations``, ``best_iter`` and ``switch_iter`` include them
+    stop_reason : str, why the run ended: "max_iter" (the cap),
+        "no_improvement" (the early end: the validation curve stopped
+        improving, see ``n_iter_no_change``), "train_loss_flat" (the
+        estimators' refit rule) or "diverged" (see ``status``)
+    x_scale : (p,) float64 column scales of the standardized fit
+        (``standardize=True``), or None.  ``u`` and ``v`` live in the
+        standardized coordinates; ``coefs`` are on the original scale:
+        ``coefs = u^2 v / x_scale``.
     """
 
     def __init__(self, *, u, switch_iter, groups, step_u, step_v, v, best_u=None, t0=0, **kw):
@@ -183,12 +201,18 @@ class DGLNNCVPath:
     best_coef, best_u, best_intercept : the model trained on all rows in the
         same sweeps, at ``best_iter`` (None with ``refit=False``)
     refit_t0, refit_train_curve : its skipped start and training loss curve
+    stop_reason : str, why the sweep ended: "max_iter", "no_improvement"
+        (the early end on ``cv_curve``) or "diverged"
+    x_scale : (p,) float64 column scales of the all-rows model when
+        ``standardize=True`` (each fold used its own training rows' scales), or None
     """
 
     def __init__(self, *, iterations, cv_curve, val_curves, train_curves, best_iter, fold,
                  switch_iters, status, groups, step_u, step_v, n_passes, t0s=None,
                  best_coef=None, best_u=None, best_intercept=None, refit_t0=0,
-                 refit_train_curve=None):  # fmt: skip
+                 refit_train_curve=None, x_scale=None, stop_reason="max_iter"):  # fmt: skip
+        self.x_scale = x_scale
+        self.stop_reason = stop_reason
         self.t0s = t0s
         self.best_coef = best_coef
         self.best_u = best_u

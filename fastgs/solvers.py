@@ -75,8 +75,8 @@ def _all_finite(x):
 
 
 @jit
-def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
-    """Training loss at w and ``g = X_c^T r / n`` (in g); r (n,) out.
+def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale):
+    """Training loss at w and ``g = D^-1 X_c^T r / n`` (in g); r (n,) out.
 
     work : (n_chunks, p) scratch of the multi-threaded sweep (see
     :func:`fastgs.kernels.residual_gradient_dense_chunked`).
@@ -84,6 +84,12 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
     With ``center`` the columns of X are centered by ``x_offset`` (p,)
     implicitly: ``r = y - X w + <x_offset, w>`` and
     ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
+
+    inv_scale : (p,) the inverse column scales ``D^-1`` of standardized
+        columns, or (0,) for none.  The fit runs in the standardized
+        coordinates ``w_s = D w``: the caller passes the original-scale
+        ``w = D^-1 w_s`` and gets the gradient in ``w_s``, so X itself is
+        never rescaled or copied.
     """
     residual_gradient(design, y, w, r, g, work)
     n = y.shape[0]
@@ -97,8 +103,12 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center):
         for j in range(g.shape[0]):
             g[j] += x_offset[j] * c
     inv_n = g.dtype.type(1.0 / n)
-    for j in range(g.shape[0]):
-        g[j] *= inv_n
+    if inv_scale.shape[0] > 0:
+        for j in range(g.shape[0]):
+            g[j] *= inv_n * inv_scale[j]
+    else:
+        for j in range(g.shape[0]):
+            g[j] *= inv_n
     return 0.5 * _dot(r, r) * inv_n
 
 
@@ -112,6 +122,16 @@ def residual_loss(design, y, w, r, x_offset, center):
         for i in range(m):
             r[i] += shift
     return 0.5 * _dot(r, r) / m
+
+
+@jit
+def set_weights(u, v, group_ptr, group_idx, inv_scale, w):
+    """``w = D^-1 u^2 v``: the original-scale weights of the standardized model
+    (``inv_scale`` (0,): no scaling, ``w = u^2 v``)."""
+    expand_group_weights(u, v, group_ptr, group_idx, w)
+    if inv_scale.shape[0] > 0:
+        for j in range(w.shape[0]):
+            w[j] *= inv_scale[j]
 
 
 @jit
@@ -133,11 +153,51 @@ I_SWITCHED = 3  # 1 once Algorithm 2 uses its constant direction step
 I_SWITCH_ITER = 4  # iteration of the switch (-1: none)
 I_BEST_ITER = 5  # iteration with the lowest validation loss (-1: none)
 I_RECORDED = 6  # 1 if the current iterate was recorded
-N_ISTATE = 7
+I_STOP = 7  # why the run ended: STOP_*
+N_ISTATE = 8
 F_BEST_VAL = 0  # lowest validation loss so far
 F_LOSS = 1  # training loss of the current iterate
 F_VAL = 2  # validation loss of the current iterate
-N_FSTATE = 3
+F_REF_VAL = 3  # the early end's reference: last loss that improved by more than tol
+F_REF_ITER = 4  # ... and its iteration (F_REF_VAL, F_REF_ITER: see no_improvement_end)
+N_FSTATE = 5
+
+# why a run ended (istate[I_STOP]; divergence is reported by the status)
+STOP_MAX_ITER = 0  # the max_iter cap
+STOP_NO_IMPROVEMENT = 1  # the early end: the validation curve stopped improving
+STOP_TRAIN_FLAT = 2  # the refit's stop: the training loss slowed down
+
+
+@jit
+def no_improvement_end(t, value, ref, end_rule):
+    """The early end of a run on its validation (or mean CV) curve.
+
+    Parameters
+    ----------
+    t : int, the iteration of ``value``
+    value : float, the validation loss at iteration t
+    ref : float64 array (2,), in/out: the last loss that improved on the
+        previous reference by more than ``tol`` (relative) and its iteration;
+        start with ``[inf, 0]``
+    end_rule : float64 array (3,): ``(tol, n_iter_no_change, patience_fraction)``;
+        ``n_iter_no_change <= 0`` switches the early end off
+
+    Returns
+    -------
+    bool
+        True once the curve has not improved by more than ``tol`` for
+        ``max(n_iter_no_change, patience_fraction * t_ref)`` iterations,
+        where ``t_ref`` is the reference iteration: the patience grows with
+        the time the curve took to reach its reference, since groups enter
+        on a clock set by their own correlation (docs/method.rst, "Early
+        stopping").
+    """
+    if end_rule[1] <= 0:
+        return False
+    if value < ref[0] * (1.0 - end_rule[0]):
+        ref[0] = value
+        ref[1] = t
+    return t - ref[1] >= max(end_rule[1], end_rule[2] * ref[1])
 
 
 def new_run_state(algorithm, switch_rule, switch_at):
@@ -151,7 +211,10 @@ def new_run_state(algorithm, switch_rule, switch_at):
     istate[I_SWITCH_ITER] = 0 if switched else -1
     istate[I_BEST_ITER] = -1
     istate[I_RECORDED] = 1
+    istate[I_STOP] = STOP_MAX_ITER
     fstate[F_BEST_VAL] = np.inf
+    fstate[F_REF_VAL] = np.inf
+    fstate[F_REF_ITER] = 0.0
     return istate, fstate
 
 
@@ -164,16 +227,17 @@ def _record_current(t, u, w, istate, fstate, records):
 
 
 @jit
-def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx):
+def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale):
     u[:] = u_prev
     v[:] = v_prev
-    expand_group_weights(u, v, group_ptr, group_idx, w)
+    set_weights(u, v, group_ptr, group_idx, inv_scale, w)
 
 
 @jit
 def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate, fstate,
-                         records, group_ptr, group_idx, algorithm, gamma, eta, switch_rule,
-                         max_iter, record_every, min_iter, stop_rate):  # fmt: skip
+                         records, group_ptr, group_idx, inv_scale, algorithm, gamma, eta,
+                         switch_rule, max_iter, record_every, min_iter, stop_rate,
+                         end_rule):  # fmt: skip
     """Iteration t of DGLNN after the evaluation at ``w = u^2 v``: the first half.
 
     Given the training loss, the validation loss (NaN without validation) and
@@ -187,6 +251,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     min_iter, stop_rate : iterate t >= min_iter is the last one if the
         training loss fell by at most ``stop_rate * loss`` in its pass (off
         with ``stop_rate = -inf``)
+    end_rule : float64 (3,), the early end on the validation loss (see
+        :func:`no_improvement_end`); why the run ended goes to istate[I_STOP]
     Returns True to go on: the caller then passes the gradient for the
     magnitude step (g again, or recomputed at (u, v(t+1)) for the sequential
     update) to :func:`dglnn_magnitude_step`.
@@ -196,7 +262,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         istate[I_STATUS] = STATUS_NONFINITE
         istate[I_STATUS_ITER] = t
         if t > 0:
-            _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx)
+            _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale)
             if istate[I_RECORDED] == 0:
                 _record_current(t - 1, u, w, istate, fstate, records)
         return False
@@ -212,7 +278,13 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         # the normalized direction step overshoots: switch to the constant one
         istate[I_SWITCHED] = 1
         istate[I_SWITCH_ITER] = t
-    last = t == max_iter or (t >= min_iter and fstate[F_LOSS] - loss <= stop_rate * abs(loss))
+    ended = has_val and no_improvement_end(t, val, fstate[F_REF_VAL : F_REF_ITER + 1], end_rule)
+    slowed = t >= min_iter and fstate[F_LOSS] - loss <= stop_rate * abs(loss)
+    last = t == max_iter or ended or slowed
+    if ended:
+        istate[I_STOP] = STOP_NO_IMPROVEMENT
+    elif slowed:
+        istate[I_STOP] = STOP_TRAIN_FLAT
     fstate[F_LOSS] = loss
     fstate[F_VAL] = val
     recorded = t % record_every == 0 or last
@@ -229,19 +301,20 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
 
 @jit
 def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
-                         group_ptr, group_idx, algorithm, gamma, step_cap, switch_rule, tau,
-                         switch_at):  # fmt: skip
+                         group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap, switch_rule,
+                         tau, switch_at):  # fmt: skip
     """Iteration t of DGLNN, second half: the magnitude step with gradient g.
 
     Stops if u would reach or cross zero or v is non-finite (restoring and
     recording iterate t); otherwise tests Algorithm 2's switch and sets
-    ``w = u(t+1)^2 v(t+1)``.  Returns True to go on to iteration t + 1.
+    ``w = D^-1 u(t+1)^2 v(t+1)`` (:func:`set_weights`).  Returns True to go on
+    to iteration t + 1.
     """
     step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
     if step_status != STATUS_OK:
         istate[I_STATUS] = step_status
         istate[I_STATUS_ITER] = t
-        _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx)
+        _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale)
         if istate[I_RECORDED] == 0:
             _record_current(t, u, w, istate, fstate, records)
         return False
@@ -249,15 +322,15 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
         if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
             istate[I_SWITCHED] = 1
             istate[I_SWITCH_ITER] = t + 1
-    expand_group_weights(u, v, group_ptr, group_idx, w)
+    set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     return True
 
 
 @jit
 def dglnn_solve(
-    design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center,
+    design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center, inv_scale,
     algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
-    max_iter, record_every, min_iter, stop_rate, records, istate, fstate,
+    max_iter, record_every, min_iter, stop_rate, end_rule, records, istate, fstate,
 ):  # fmt: skip
     """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
 
@@ -269,12 +342,17 @@ def dglnn_solve(
     group_ptr, group_idx : int64 group encoding
     u : (L,) in/out, magnitudes; v : (p,) in/out, directions
     x_offset : (p,) column means used when ``center``
+    inv_scale : (p,) inverse column scales of standardized X, or (0,) for
+        none (see :func:`loss_and_gradient`); ``u``, ``v`` live in the
+        standardized coordinates, the recorded ``w`` in the original ones
     algorithm : ALG1, ALG2 or GD ; sequential : recompute g before the u step
     gamma : magnitude step ; eta : ALG2's constant direction step
     step_cap : > 0 for the fast schedule's capped log-space magnitude step
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
     min_iter, stop_rate : stop early once the training loss slows down (see
         :func:`dglnn_evaluated_step`; ``stop_rate = -inf``: run max_iter passes)
+    end_rule : float64 (3,), the early end on the validation loss
+        (:func:`no_improvement_end`)
     records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
         rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve); the
         curves (max_iter + 1,) hold the losses of every evaluated iteration
@@ -298,23 +376,24 @@ def dglnn_solve(
     vg = np.empty(L, dtype=v.dtype)
     u_prev = u.copy()
     v_prev = v.copy()
-    expand_group_weights(u, v, group_ptr, group_idx, w)
+    set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center)
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
         val = np.nan
         if has_val:
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
         if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
-                                    fstate, records, group_ptr, group_idx, algorithm, gamma, eta,
-                                    switch_rule, max_iter, record_every, min_iter, stop_rate):  # fmt: skip
+                                    fstate, records, group_ptr, group_idx, inv_scale, algorithm,
+                                    gamma, eta, switch_rule, max_iter, record_every, min_iter,
+                                    stop_rate, end_rule):  # fmt: skip
             break
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
-            expand_group_weights(u, v, group_ptr, group_idx, w)
-            loss_and_gradient(design, y, w, r, g, work, x_offset, center)
+            set_weights(u, v, group_ptr, group_idx, inv_scale, w)
+            loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
         if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
-                                    group_ptr, group_idx, algorithm, gamma, step_cap, switch_rule,
-                                    tau, switch_at):  # fmt: skip
+                                    group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap,
+                                    switch_rule, tau, switch_at):  # fmt: skip
             break
 
 
@@ -393,21 +472,23 @@ def _switch_criterion(u_old, u_new, tau, active_only):
 
 @jit
 def dlnn_solve(
-    design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center,
-    max_iter, record_every, min_iter, stop_rate,
+    design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center, inv_scale,
+    max_iter, record_every, min_iter, stop_rate, end_rule,
     rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
 ):  # fmt: skip
     """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
 
     ``a <- a + gamma N a^(N-1) g``, ``b <- b - gamma N b^(N-1) g`` with
     ``g = X^T r / n`` (for N = 2: ``a <- a (1 + 2 gamma g)``), a and b (p,)
-    in/out, started at ``alpha``.  Same records, status, validation handling
-    and early stop on a slowing training loss (``min_iter``, ``stop_rate``) as
-    :func:`dglnn_solve`.
+    in/out, started at ``alpha``; with standardized columns (``inv_scale``
+    (p,), see :func:`loss_and_gradient`) the network is ``D w`` and the
+    recorded w is on the original scale.  Same records, status, validation
+    handling, early stop on a slowing training loss (``min_iter``,
+    ``stop_rate``) and early end (``end_rule``) as :func:`dglnn_solve`.
 
     Returns
     -------
-    (n_records, status, status_iter, best_iter, best_val)
+    (n_records, status, status_iter, best_iter, best_val, stop)
     """
     n = y.shape[0]
     m = y_val.shape[0]
@@ -428,11 +509,12 @@ def dlnn_solve(
     prev_val = np.nan
     prev_recorded = True
     step = gamma * depth
+    ref = np.array([np.inf, 0.0])
+    stop = STOP_MAX_ITER
 
-    for j in range(p):
-        w[j] = a[j] ** depth - b[j] ** depth
+    _dlnn_weights(a, b, depth, inv_scale, w)
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center)
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
         val = np.nan
         if has_val:
             val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
@@ -443,8 +525,7 @@ def dlnn_solve(
                 # iterate t - 1 is still in (a_new, b_new) since the last swap
                 a[:] = a_new
                 b[:] = b_new
-                for j in range(p):
-                    w[j] = a[j] ** depth - b[j] ** depth
+                _dlnn_weights(a, b, depth, inv_scale, w)
                 if not prev_recorded:
                     k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
             break
@@ -454,7 +535,13 @@ def dlnn_solve(
             best_w[:] = w
         train_curve[t] = loss
         val_curve[t] = val
-        last = t == max_iter or (t >= min_iter and prev_loss - loss <= stop_rate * abs(loss))
+        ended = has_val and no_improvement_end(t, val, ref, end_rule)
+        slowed = t >= min_iter and prev_loss - loss <= stop_rate * abs(loss)
+        last = t == max_iter or ended or slowed
+        if ended:
+            stop = STOP_NO_IMPROVEMENT
+        elif slowed:
+            stop = STOP_TRAIN_FLAT
         recorded = t % record_every == 0 or last
         if recorded:
             k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
@@ -479,14 +566,27 @@ def dlnn_solve(
         for j in range(p):
             a_new[j], a[j] = a[j], a_new[j]
             b_new[j], b[j] = b[j], b_new[j]
-            w[j] = a[j] ** depth - b[j] ** depth
-    return k, status, status_iter, best_iter, best_val
+        _dlnn_weights(a, b, depth, inv_scale, w)
+    return k, status, status_iter, best_iter, best_val, stop
 
 
 @jit
-def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+def _dlnn_weights(a, b, depth, inv_scale, w):
+    """``w = D^-1 (a^N - b^N)`` (``inv_scale`` (0,): ``w = a^N - b^N``)."""
+    scaled = inv_scale.shape[0] > 0
+    for j in range(w.shape[0]):
+        w[j] = a[j] ** depth - b[j] ** depth
+        if scaled:
+            w[j] *= inv_scale[j]
+
+
+@jit
+def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
                      shift, G, train_sq, val_sq, rsum, train_loss, val_loss, work_G, work_s):  # fmt: skip
-    """One sweep for all K models: G[k] <- centered X^T r / n_k; losses per fold."""
+    """One sweep for all K models: G[k] <- D_k^-1 X_c^T r / n_k; losses per fold.
+
+    inv_scales : (K, p) each model's inverse column scales, or (K, 0) for none
+    (see :func:`loss_and_gradient`)."""
     K = W.shape[0]
     for k in range(K):
         shift[k] = (_dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
@@ -502,6 +602,10 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
         else:
             for j in range(gk.shape[0]):
                 gk[j] *= inv_n
+        if inv_scales.shape[1] > 0:
+            sk = inv_scales[k]
+            for j in range(gk.shape[0]):
+                gk[j] *= sk[j]
         train_loss[k] = 0.5 * train_sq[k] / n_train[k]
         val_loss[k] = 0.5 * val_sq[k] / n_val[k] if n_val[k] > 0 else 0.0
 
@@ -516,15 +620,16 @@ MODELS_THREADED_MIN_SIZE = 1 << 14
 
 @jit
 def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG, U_prev,
-                gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr, group_idx):  # fmt: skip
+                gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr, group_idx,
+                inv_scales):  # fmt: skip
     """Model k's half of iteration t of :func:`dglnn_cv_solve` (its direction
-    phase, or its magnitude phase with the switch test), then ``W[k] = u^2 v``
+    phase, or its magnitude phase with the switch test), then ``W[k] = D_k^-1 u^2 v``
     where the next sweep needs it.  Touches only row k of every array."""
     if phase == PHASE_DIRECTION:
         _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k], etas[k],
                          group_ptr, group_idx)  # fmt: skip
         if sequential and algorithm != GD:
-            expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+            set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
     U_prev[k] = U[k]
     statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
@@ -533,13 +638,13 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
         if _switch_fires(switch_rule, switch_at, t, U_prev[k], U[k], tau):
             switched[k] = True
             switch_iters[k] = t + 1
-    expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+    set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
 
 
 @jit(parallel=True)
 def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
-                 group_idx):  # fmt: skip
+                 group_idx, inv_scales):  # fmt: skip
     """:func:`_model_step` for every model, on Numba's threads if ``threads``
     (each model's update is its own: the bits do not depend on the threads)."""
     K = U.shape[0]
@@ -547,19 +652,20 @@ def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iter
         for k in range(K):
             _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                         U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                        group_ptr, group_idx)  # fmt: skip
+                        group_ptr, group_idx, inv_scales)  # fmt: skip
         return
     for k in prange(K):
         _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                     U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                    group_ptr, group_idx)  # fmt: skip
+                    group_ptr, group_idx, inv_scales)  # fmt: skip
 
 
 @jit
 def dglnn_cv_solve(
-    design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
-    algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
-    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, models_on_threads=False,
+    design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, inv_scales, center, n_train,
+    n_val, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
+    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, end_rule,
+    models_on_threads=False,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
 
@@ -574,15 +680,18 @@ def dglnn_cv_solve(
     of every model but model ``fold[i]``, for which it is a validation row.
     Each model follows exactly the updates of :func:`dglnn_solve` on its own
     training rows (its own step sizes ``gammas[k]``, ``etas[k]``, centering
-    ``x_offsets[k]``, ``y_offsets[k]``, and switch).
+    ``x_offsets[k]``, ``y_offsets[k]``, column scales ``inv_scales[k]``
+    ((K, 0): none), and switch).
 
     work_G, work_s: scratch of the multi-threaded sweep (see
     :meth:`fastgs._validation.Design.fold_workspace`).  models_on_threads: run
     the K models' group updates on Numba's threads (same bits).  U (K, L), V (K, p) in/out;
     train_curve, val_curve (max_iter + 1, K) out;
-    switch_iters (K,) out (-1: no switch).  Returns
-    ``(n_evaluated, status, status_iter)``: the curves are valid for the
-    first ``n_evaluated`` iterations; a divergence of any fold stops all.
+    switch_iters (K,) out (-1: no switch).  end_rule: the early end on the
+    mean validation curve (:func:`no_improvement_end`).  Returns
+    ``(n_evaluated, status, status_iter, best_iter, stop)``: the curves are
+    valid for the first ``n_evaluated`` iterations; a divergence of any fold
+    stops all; ``stop`` is why the run ended (``STOP_*``).
     """
     K, p = V.shape
     L = U.shape[1]
@@ -603,14 +712,16 @@ def dglnn_cv_solve(
         if algorithm == ALG2 and switch_rule == SWITCH_AT and switch_at <= 0:
             switched[k] = True
             switch_iters[k] = 0
-        expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
+        set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
     status = STATUS_OK
     status_iter = -1
     n_eval = 0
     best_t = -1
     best_cv = np.inf
+    ref = np.array([np.inf, 0.0])
+    stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
-        _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+        _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
                          shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
         if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
             status = STATUS_NONFINITE
@@ -631,21 +742,24 @@ def dglnn_cv_solve(
             if K > n_cv:
                 best_u[:] = U[K - 1]
                 best_v[:] = V[K - 1]
+        if no_improvement_end(t, cv, ref, end_rule):
+            stop = STOP_NO_IMPROVEMENT
+            break
         if t == max_iter:
             break
         _models_step(models_on_threads, PHASE_DIRECTION, t, algorithm, sequential, switched, switch_iters, U, V, W,
                      G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx)  # fmt: skip
+                     group_ptr, group_idx, inv_scales)  # fmt: skip
         if sequential and algorithm != GD:
-            _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
+            _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
                              shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
         _models_step(models_on_threads, PHASE_MAGNITUDE, t, algorithm, sequential, switched, switch_iters, U, V, W,
                      G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx)  # fmt: skip
+                     group_ptr, group_idx, inv_scales)  # fmt: skip
         for k in range(K):  # the first failing model's status, in model order
             if statuses[k] != STATUS_OK and status == STATUS_OK:
                 status = statuses[k]
                 status_iter = t
         if status != STATUS_OK:
             break
-    return n_eval, status, status_iter, best_t
+    return n_eval, status, status_iter, best_t, stop

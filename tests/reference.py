@@ -379,3 +379,27 @@ def residual_gradient_folds(X, y, fold, W, shift):
         val_sq[k] = r[~train] @ r[~train]
         rsum[k] = r[train].sum()
     return G, train_sq, val_sq, rsum
+
+
+def column_scales(X, fit_intercept):
+    """Root-mean-square of each column of X (centered with ``fit_intercept``);
+    1 for constant columns."""
+    X = np.asarray(X, dtype=np.float64)
+    Xc = X - X.mean(axis=0) if fit_intercept else X
+    scale = np.sqrt(np.mean(Xc**2, axis=0))
+    return np.where(scale > 1e-7 * np.sqrt(np.mean(X**2, axis=0)), scale, 1.0)
+
+
+def standardized(reference, X, y, *, fit_intercept=False, X_val=None, y_val=None, **kw):
+    """A reference fit with standardized columns, the obvious way: fit on
+    ``X / s`` (and ``X_val / s``) and report the weights on the original scale
+    ``w / s`` (the intercepts are unchanged: ``w_s . mean(X / s) = w . mean(X)``)."""
+    s = column_scales(X, fit_intercept)
+    Xv = None if X_val is None else np.asarray(X_val, dtype=np.float64) / s
+    out = reference(np.asarray(X, dtype=np.float64) / s, y, X_val=Xv, y_val=y_val,
+                    fit_intercept=fit_intercept, **kw)  # fmt: skip
+    out.w = out.w / s
+    if out.best_w is not None:
+        out.best_w = out.best_w / s
+    out.scale = s
+    return out

@@ -26,14 +26,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastgs import (
-    DGLNNRegressor,
-    DGLNNRegressorCV,
-    DLNNRegressor,
-    dglnn_cv_path,
-    dglnn_path,
-    dlnn_path,
-)
+import fastgs
+from fastgs import DGLNNRegressor, DGLNNRegressorCV, DLNNRegressor
 from fastgs.datasets import make_group_sparse_regression, paper_setting
 
 SIZE = 3
@@ -57,6 +51,24 @@ def make_data(seed=2, n=100, p=36, noise=1.5, n_val=0):
     if n_val:
         return X[:n], y[:n], X[n:], y[n:]
     return X, y
+
+
+def dglnn_path(*args, **kw):
+    """fastgs.dglnn_path with the estimators' default ``standardize=True``."""
+    kw.setdefault("standardize", True)
+    return fastgs.dglnn_path(*args, **kw)
+
+
+def dglnn_cv_path(*args, **kw):
+    """fastgs.dglnn_cv_path with the estimators' default ``standardize=True``."""
+    kw.setdefault("standardize", True)
+    return fastgs.dglnn_cv_path(*args, **kw)
+
+
+def dlnn_path(*args, **kw):
+    """fastgs.dlnn_path with the estimators' default ``standardize=True``."""
+    kw.setdefault("standardize", True)
+    return fastgs.dlnn_path(*args, **kw)
 
 
 def close(a, b, rtol=RTOL):
@@ -340,7 +352,7 @@ def test_cv_path_folds_equal_separate_paths(storage, fit_intercept, algorithm, u
     kw = dict(
         algorithm=algorithm, update=update, alpha=GD_ALPHA if algorithm == "gd" else ALPHA,
         max_iter=200 if schedule == "paper" else 80, fit_intercept=fit_intercept,
-        schedule=schedule,
+        schedule=schedule, n_iter_no_change=0,  # the CV sweep ends on the mean curve
     )  # fmt: skip
     cvp = dglnn_cv_path(Xs, y, SIZE, cv=fold, **kw)
     assert cvp.status.ok

@@ -24,12 +24,20 @@ def dglnn_path(*args, **kw):
     """fastgs.dglnn_path with the paper's schedule unless a test asks for another:
     the NumPy references transcribe Algorithms 1/2 as published."""
     kw.setdefault("schedule", "paper")
+    kw.setdefault("n_iter_no_change", 0)  # the early end has its own tests
     return fastgs.dglnn_path(*args, **kw)
+
+
+def dlnn_path(*args, **kw):
+    """fastgs.dlnn_path without the early end (it has its own tests)."""
+    kw.setdefault("n_iter_no_change", 0)
+    return fastgs.dlnn_path(*args, **kw)
 
 
 def dglnn_cv_path(*args, **kw):
     """fastgs.dglnn_cv_path with the paper's schedule unless a test asks for another."""
     kw.setdefault("schedule", "paper")
+    kw.setdefault("n_iter_no_change", 0)
     return fastgs.dglnn_cv_path(*args, **kw)
 
 
@@ -563,7 +571,7 @@ def test_caller_arrays_not_modified(storage):
         P = dglnn_path(X, y, labels, algorithm=algorithm, max_iter=30, fit_intercept=True,
                               X_val=Xv, y_val=yv)  # fmt: skip
         assert np.all(np.isfinite(P.coefs))
-    fastgs.dlnn_path(X, y, max_iter=30, fit_intercept=True, X_val=Xv, y_val=yv)
+    dlnn_path(X, y, max_iter=30, fit_intercept=True, X_val=Xv, y_val=yv)
     for a, s in zip((X, y, Xv, yv), snaps):
         assert _same(a, s)
     np.testing.assert_array_equal(labels, labels_snap)
@@ -607,7 +615,7 @@ def test_nonfinite_validation_loss_stops_and_restores(algorithm):
     gamma, eta = explicit_steps(X, y, groups)
     with pytest.warns(fastgs.DivergenceWarning, match="non-finite"):
         if algorithm == "dlnn":
-            P = fastgs.dlnn_path(X, y, alpha=1e-3, step=gamma, max_iter=200, record_every=3,
+            P = dlnn_path(X, y, alpha=1e-3, step=gamma, max_iter=200, record_every=3,
                                  X_val=Xv, y_val=yv)  # fmt: skip
             R = ref.dlnn_reference(X, y, alpha=1e-3, gamma=gamma, max_iter=200, X_val=Xv, y_val=yv)
         else:
@@ -629,7 +637,7 @@ def test_dlnn_divergence(depth, mult, record_every):
     R = ref.dlnn_reference(X, y, depth=depth, alpha=1e-2, gamma=gamma, max_iter=200,
                            X_val=Xv, y_val=yv)  # fmt: skip
     with pytest.warns(fastgs.DivergenceWarning, match="diverged"):
-        P = fastgs.dlnn_path(X, y, depth=depth, alpha=1e-2, step=gamma, max_iter=200,
+        P = dlnn_path(X, y, depth=depth, alpha=1e-2, step=gamma, max_iter=200,
                              record_every=record_every, X_val=Xv, y_val=yv)  # fmt: skip
     assert R.status == ref.STATUS_U_NONPOSITIVE
     assert P.status.code == R.status
@@ -652,7 +660,7 @@ def test_dlnn_matches_reference(depth, step, with_val, fit_intercept):
     auto = ref.dlnn_reference(X, y, depth=depth, max_iter=0, fit_intercept=fit_intercept).gamma
     gamma = None if step == "auto" else step * auto
     alpha = 1e-3 if depth == 2 else 0.3
-    P = fastgs.dlnn_path(X, y, depth=depth, alpha=alpha, step="auto" if gamma is None else gamma,
+    P = dlnn_path(X, y, depth=depth, alpha=alpha, step="auto" if gamma is None else gamma,
                          max_iter=120, fit_intercept=fit_intercept, **val)  # fmt: skip
     R = ref.dlnn_reference(X, y, depth=depth, alpha=alpha, gamma=gamma, max_iter=120,
                            fit_intercept=fit_intercept, **val)  # fmt: skip
@@ -665,7 +673,7 @@ def test_dlnn_matches_reference(depth, step, with_val, fit_intercept):
 
 def test_dlnn_auto_step_depth2():
     X, y, _, _, _ = make_problem(seed=13)
-    P = fastgs.dlnn_path(X, y, max_iter=2)
+    P = dlnn_path(X, y, max_iter=2)
     assert P.step == pytest.approx(0.05 / np.max(np.abs(X.T @ y / len(y))), rel=1e-12)
 
 

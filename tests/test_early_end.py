@@ -1,0 +1,133 @@
+"""The early end: runs with validation data stop once the validation (or mean
+CV) curve has stopped improving, with ``max_iter`` as a cap."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
+
+import fastgs
+from fastgs.datasets import make_group_sparse_regression
+from fastgs.path import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+
+SIZE = 4
+CAP = 800
+
+
+def early_end_reference(curve, tol=DEFAULT_TOL, n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
+                        fraction=PATIENCE_FRACTION):  # fmt: skip
+    """The pass at which the early end stops a run whose full curve is ``curve``
+    (the last pass if it never fires): no improvement by more than ``tol``
+    (relative to the last improvement) for ``max(n_iter_no_change, fraction *
+    t_ref)`` passes."""
+    ref_val, ref_t = np.inf, 0
+    for t, value in enumerate(curve):
+        if value < ref_val * (1.0 - tol):
+            ref_val, ref_t = value, t
+        if t - ref_t >= max(n_iter_no_change, fraction * ref_t):
+            return t
+    return len(curve) - 1
+
+
+def problem(seed=0, n=200, n_val=100):
+    X, y, w, _ = make_group_sparse_regression(n + n_val, 160, group_size=SIZE,
+                                              n_informative_groups=3, coef=1.0,
+                                              design="gaussian", snr=4.0,
+                                              random_state=seed)  # fmt: skip
+    return X[:n], y[:n], X[n:], y[n:]
+
+
+@pytest.mark.parametrize("schedule", ["fast", "paper"])
+def test_path_ends_where_the_reference_rule_says(schedule):
+    X, y, Xv, yv = problem(seed=1)
+    kw = dict(X_val=Xv, y_val=yv, fit_intercept=True, standardize=True, schedule=schedule,
+              max_iter=CAP, record_every=10**6)  # fmt: skip
+    full = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=0, **kw)
+    early = fastgs.dglnn_path(X, y, SIZE, **kw)
+    stop = early_end_reference(full.val_curve)
+    assert stop < CAP  # the rule fired: a meaningful comparison
+    assert full.stop_reason == "max_iter" and early.stop_reason == "no_improvement"
+    assert len(early.val_curve) == stop + 1
+    np.testing.assert_array_equal(early.val_curve, full.val_curve[: stop + 1])
+    # the answer did not change: same chosen iterate, same coefficients
+    assert early.best_iter == full.best_iter
+    np.testing.assert_array_equal(early.best_coef, full.best_coef)
+    assert early.iterations[-1] == early.t0 + stop
+    assert early.n_passes < full.n_passes
+
+
+def test_cv_path_ends_where_the_reference_rule_says():
+    X, y, _, _ = problem(seed=2, n=300, n_val=0)
+    kw = dict(cv=5, fit_intercept=True, standardize=True, max_iter=CAP)
+    full = fastgs.dglnn_cv_path(X, y, SIZE, n_iter_no_change=0, **kw)
+    early = fastgs.dglnn_cv_path(X, y, SIZE, **kw)
+    stop = early_end_reference(full.cv_curve)
+    assert stop < CAP
+    assert early.stop_reason == "no_improvement" and full.stop_reason == "max_iter"
+    assert len(early.cv_curve) == stop + 1
+    np.testing.assert_array_equal(early.val_curves, full.val_curves[: stop + 1])
+    assert early.best_iter == full.best_iter
+    np.testing.assert_array_equal(early.best_coef, full.best_coef)
+
+
+def test_dlnn_path_ends_where_the_reference_rule_says():
+    X, y, Xv, yv = problem(seed=3)
+    kw = dict(X_val=Xv, y_val=yv, fit_intercept=True, standardize=True, max_iter=3000,
+              record_every=10**6)  # fmt: skip
+    full = fastgs.dlnn_path(X, y, n_iter_no_change=0, **kw)
+    early = fastgs.dlnn_path(X, y, **kw)
+    stop = early_end_reference(full.val_curve)
+    assert stop < 3000 and early.stop_reason == "no_improvement"
+    assert len(early.val_curve) == stop + 1
+    assert early.best_iter == full.best_iter
+
+
+@pytest.mark.parametrize("n_iter_no_change, tol", [(10, 0.0), (5, 0.05)])
+def test_rule_parameters_reach_the_solver(n_iter_no_change, tol):
+    X, y, Xv, yv = problem(seed=4)
+    kw = dict(X_val=Xv, y_val=yv, fit_intercept=True, max_iter=CAP, record_every=10**6)
+    full = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=0, **kw)
+    early = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=n_iter_no_change, tol=tol, **kw)
+    stop = early_end_reference(full.val_curve, tol, n_iter_no_change)
+    assert len(early.val_curve) == stop + 1
+
+
+def test_a_cap_that_binds_warns_and_says_so():
+    X, y, Xv, yv = problem(seed=5)
+    with pytest.warns(fastgs.ConvergenceWarning, match="max_iter=8"):
+        path = fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, max_iter=8)
+    assert path.stop_reason == "max_iter"
+    with pytest.warns(fastgs.ConvergenceWarning, match="max_iter"):
+        fastgs.dglnn_cv_path(X, y, SIZE, cv=3, max_iter=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fastgs.ConvergenceWarning)
+        # no early end asked for, or no validation data: a fixed horizon, no warning
+        fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, max_iter=8, n_iter_no_change=0)
+        assert fastgs.dglnn_path(X, y, SIZE, max_iter=8).stop_reason == "max_iter"
+
+
+@pytest.mark.parametrize("Estimator", [fastgs.DGLNNRegressor, fastgs.DGLNNRegressorCV])
+def test_estimators_end_early_and_warn_at_the_cap(Estimator):
+    X, y, _, _ = problem(seed=6, n=300, n_val=0)
+    m = Estimator(groups=SIZE).fit(X, y)
+    curve = m.cv_curve_ if Estimator is fastgs.DGLNNRegressorCV else m.validation_loss_
+    chosen_on = m.cv_path_ if Estimator is fastgs.DGLNNRegressorCV else m.path_
+    assert chosen_on.stop_reason == "no_improvement"
+    assert len(curve) - 1 == early_end_reference(curve)  # the curve ends where the run stopped
+    assert m.best_iter_ == int(np.argmin(curve))
+    with pytest.warns(SklearnConvergenceWarning, match="max_iter"):
+        Estimator(groups=SIZE, max_iter=6).fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [dict(n_iter_no_change=-1), dict(tol=2.0), dict(tol=-0.1),
+                                 dict(n_iter_no_change=1.5)])  # fmt: skip
+def test_bad_rule_parameters_are_refused_by_name(bad):
+    X, y, Xv, yv = problem(seed=7, n=40, n_val=20)
+    name = next(iter(bad))
+    with pytest.raises((ValueError, TypeError), match=name):
+        fastgs.dglnn_path(X, y, SIZE, X_val=Xv, y_val=yv, max_iter=3, **bad)
+    with pytest.raises((ValueError, TypeError), match=name):
+        fastgs.DGLNNRegressor(groups=SIZE, **bad).fit(X, y)
