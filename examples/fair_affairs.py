@@ -7,7 +7,7 @@ extramarital affairs (``affairs``, mostly zero).  Groups: the dummies of
 each categorical variable (rating of the marriage, 5 levels; religiousness,
 4; education, 6; occupation, 6; husband's occupation, 6) and 6 cubic
 B-splines of each numeric one (age, years married, number of children;
-uniform knots, since their values are few and repeated): 45 columns in 8
+uniform knots, since their values are few and repeated): 40 columns in 8
 groups.
 
 A weak signal (held-out R² below 0.1 for every method): these variables
