@@ -28,7 +28,9 @@ MIN_GAP_DECADES = 0.2
 SEARCH_FRACTION = 0.15
 
 
-def select_groups(magnitudes, *, start=None, min_gap=MIN_GAP_DECADES, search_fraction=SEARCH_FRACTION):
+def select_groups(
+    magnitudes, *, start=None, min_gap=MIN_GAP_DECADES, search_fraction=SEARCH_FRACTION
+):
     """Indices of the grown groups: those above the largest log-magnitude gap near the top.
 
     Sort the log10-magnitudes in decreasing order and look at the gaps

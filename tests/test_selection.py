@@ -151,7 +151,9 @@ def test_cv_estimator_selects_the_true_groups_on_held_out_settings():
 
 
 def test_single_split_estimator_selects_the_true_groups_on_held_out_settings():
-    all_found, mean_false = held_out_fits(lambda g, s: fastgs.DGLNNRegressor(groups=g, random_state=s))
+    all_found, mean_false = held_out_fits(
+        lambda g, s: fastgs.DGLNNRegressor(groups=g, random_state=s)
+    )
     assert all_found
     assert mean_false <= 1.0
 
@@ -182,8 +184,8 @@ def test_dlnn_support():
 
 
 def test_select_from_model_in_a_pipeline():
-    X, y, w, groups = make_group_sparse_regression(200, 600, group_size=4, n_informative_groups=3,
-                                                   snr=10.0, design="gaussian", random_state=7)  # fmt: skip
+    X, y, w, _ = make_group_sparse_regression(200, 600, group_size=4, n_informative_groups=3,
+                                              snr=10.0, design="gaussian", random_state=7)  # fmt: skip
     X_test, y_test = X[150:], y[150:]
     X, y = X[:150], y[:150]
     selector = SelectFromModel(fastgs.DGLNNRegressorCV(groups=4), importance_getter="support_",
