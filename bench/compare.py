@@ -621,7 +621,21 @@ def environment_line() -> str:
         vers.insert(0, f"fastgs tree {head}{' + uncommitted changes' if dirty else ''}")
     except (OSError, subprocess.CalledProcessError):
         pass
-    return ", ".join(vers)
+    return ", ".join(vers) + f"; CPU: {_cpu_model()}"
+
+
+def _cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo (Linux), else platform's guess."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        if names:
+            return f"{names[0]} ({len(names)} logical CPUs)"
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def main(argv=None):

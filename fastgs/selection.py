@@ -28,7 +28,9 @@ MIN_GAP_DECADES = 0.2
 SEARCH_FRACTION = 0.15
 
 
-def select_groups(magnitudes, *, start=None, min_gap=MIN_GAP_DECADES, search_fraction=SEARCH_FRACTION):
+def select_groups(
+    magnitudes, *, start=None, min_gap=MIN_GAP_DECADES, search_fraction=SEARCH_FRACTION
+):
     """Indices of the grown groups: those above the largest log-magnitude gap near the top.
 
     Sort the log10-magnitudes in decreasing order and look at the gaps
@@ -105,7 +107,8 @@ def select_groups(magnitudes, *, start=None, min_gap=MIN_GAP_DECADES, search_fra
 
 
 def _fitted_group_selection(coef, u, groups, alpha, weight_normalized):
-    """(selected_groups_, support_) of a DGLNN fit, from its fit-scale iterate.
+    """(selected_groups_, support_) of a DGLNN fit, from its iterate on the
+    fit's (standardized) scale: ``u`` and ``coef * x_scale``.
 
     Weight-normalized algorithms keep ``||v_l|| = 1``, so ``||w_l|| = u_l^2``
     and the start is ``alpha^2``; plain gradient descent (``algorithm="gd"``)
