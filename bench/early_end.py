@@ -24,7 +24,7 @@ import numpy as np
 
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
-from fastgs.path import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
 
 from fast_schedule import SETTINGS as TUNING_SETTINGS
 from fast_schedule import make

@@ -48,11 +48,7 @@ from ._jit import jit
 from ._validation import _float_dtype, check_design, check_target
 from .groups import make_groups
 from .kernels import residual, residual_gradient
-from .path import (
-    DEFAULT_TAU,
-    _check_scale,
-    _DGLNNOptions,
-)
+from .run import DEFAULT_TAU, DGLNNOptions, DGLNNRun, check_bool, check_scale, column_scales
 from .results import ConvergenceWarning, DGLNNPath, DivergenceWarning
 
 __all__ = ["DGLNNRegressor", "WorkerLostError", "dglnn_path", "map_on_cluster"]
@@ -548,12 +544,12 @@ def dglnn_path(
         on the others (a lost worker whose blocks can be recomputed from X's
         graph is replaced transparently).
     """
-    opts = _DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
+    opts = DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                          record_every, schedule, kappa, skip_fraction, step_cap, n_iter_no_change,
                          tol, early_end=X_val is not None)  # fmt: skip
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
-    _path._check_bool(standardize, "standardize")
+    check_bool(standardize, "standardize")
     if (X_val is None) != (y_val is None):
         raise ValueError("X_val and y_val must be given together (or neither).")
     if not _is_dask_array(X):
@@ -627,18 +623,18 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, 
             x_offset = (col_sums / n).astype(dtype)
             y_offset = y_sum / n
         if standardize:
-            x_scale = _path.column_scales(col_squares / n, col_sums / n, center)
+            x_scale = column_scales(col_squares / n, col_sums / n, center)
     pool.build(y_offset)
-    run_scale = _path._DGLNNRun.inverse_scale(x_scale, dtype)
+    run_scale = DGLNNRun.inverse_scale(x_scale, dtype)
     evaluate = _Evaluator(pool, n, m, x_offset, center, run_scale, dtype)
 
     loss0, _, g0 = evaluate(np.zeros(p, dtype=dtype), False, 0)
-    _check_scale(g0, loss0)
+    check_scale(g0, loss0)
     gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
     # solvers.dglnn_solve's loop, with the sweeps over X on the cluster: the
     # same compiled steps and run state, so the two cannot drift apart
-    run = _path._DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop, x_scale)
+    run = DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop, x_scale)
     gptr, gidx = grp.group_ptr, grp.group_idx
     gamma_t, eta_t = dtype.type(gamma), dtype.type(eta)
     w = np.empty(p, dtype=dtype)
@@ -767,7 +763,7 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         n = int(X.shape[0])
         train_idx, val_idx = train_test_split(
             np.arange(n), test_size=self.validation_fraction,
-            random_state=_estimators._seed(self.random_state),
+            random_state=self._split_random_state(),
         )
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
         y_dask = y if _is_dask_array(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
@@ -784,14 +780,13 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
                 X, y, self.groups_, client=self.client, algorithm=self.algorithm,
                 update=self.update, alpha=self.alpha, step_u=self.step_u, step_v=self.step_v,
                 switch=self.switch, tau=DEFAULT_TAU, max_iter=max_iter,
-                record_every=_estimators._ENDS_ONLY, X_val=X_val, y_val=y_val,
+                record_every=self._record_every, X_val=X_val, y_val=y_val,
                 fit_intercept=self.fit_intercept, standardize=self.standardize,
                 schedule=self.schedule, kappa=self.kappa, skip_fraction=self.skip_fraction,
                 step_cap=self.step_cap, n_iter_no_change=self.n_iter_no_change, tol=self.tol,
                 _stop=stop,
             )  # fmt: skip
-        _estimators._warn_divergence(path, X_val is not None)
-        _estimators._warn_capped(path, X_val is not None, self.n_iter_no_change)
+        self._report(path, X_val is not None)
         return path
 
     def predict(self, X):

@@ -19,16 +19,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .groups import make_groups
-from .path import (
-    DEFAULT_MAX_ITER,
-    DEFAULT_TAU,
-    DEFAULT_TOL,
-    FAST_SKIP_FRACTION,
-    FAST_STEP_CAP,
-    dglnn_cv_path,
-    dglnn_path,
-    dlnn_path,
-)
+from .path import dglnn_cv_path, dglnn_path, dlnn_path
+from .run import DEFAULT_MAX_ITER, DEFAULT_TAU, DEFAULT_TOL, FAST_SKIP_FRACTION, FAST_STEP_CAP
 from .results import ConvergenceWarning as PathConvergenceWarning
 from .results import DivergenceWarning
 from .selection import _fitted_feature_support, _fitted_group_selection
@@ -199,9 +191,23 @@ class _EarlyStoppedRegressor(RegressorMixin, BaseEstimator):
     def _split(self, X, y):
         """(X_train, y_train, X_val, y_val): the held-out validation split."""
         X_tr, X_va, y_tr, y_va = train_test_split(
-            X, y, test_size=self.validation_fraction, random_state=_seed(self.random_state)
+            X, y, test_size=self.validation_fraction, random_state=self._split_random_state()
         )
         return X_tr, y_tr, X_va, y_va
+
+    #: record only the start and the end of a run: the solver tracks the best
+    #: iterate and the loss curves itself, so memory stays O(p), not O(max_iter p)
+    _record_every = _ENDS_ONLY
+
+    def _split_random_state(self):
+        """The draw of the validation split: ``random_state``, or the fixed
+        :data:`DEFAULT_RANDOM_STATE` for None (the same model in every run)."""
+        return _seed(self.random_state)
+
+    def _report(self, path, has_val: bool) -> None:
+        """The warnings after a run: a divergence that matters, a binding max_iter."""
+        _warn_divergence(path, has_val)
+        _warn_capped(path, has_val, self.n_iter_no_change)
 
     def _refit_path(self, X, y, split_path, passes):
         """The refit on all the data, ``passes >= 1`` passes or a few more.
@@ -460,9 +466,6 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
             coef, u, self.groups_, self.alpha, weight_normalized=self.algorithm != "gd")
 
     def _path(self, X, y, max_iter, X_val, y_val, stop=None):
-        # record only the start and the end: the solver tracks the best iterate
-        # and the loss curves itself, so memory stays O(p), not O(max_iter * p)
-        record_every = _ENDS_ONLY
         with warnings.catch_warnings():
             # a late divergence is reported through status_ and one warning below
             warnings.simplefilter("ignore", DivergenceWarning)
@@ -470,14 +473,13 @@ class DGLNNRegressor(_EarlyStoppedRegressor):
             path = dglnn_path(
                 X, y, self.groups_, algorithm=self.algorithm, update=self.update,
                 alpha=self.alpha, step_u=self.step_u, step_v=self.step_v, switch=self.switch,
-                tau=DEFAULT_TAU, max_iter=max_iter, record_every=record_every,
+                tau=DEFAULT_TAU, max_iter=max_iter, record_every=self._record_every,
                 X_val=X_val, y_val=y_val, fit_intercept=self.fit_intercept,
                 standardize=self.standardize, n_jobs=self.n_jobs, schedule=self.schedule,
                 kappa=self.kappa, skip_fraction=self.skip_fraction, step_cap=self.step_cap,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, _stop=stop,
             )  # fmt: skip
-        _warn_divergence(path, X_val is not None)
-        _warn_capped(path, X_val is not None, self.n_iter_no_change)
+        self._report(path, X_val is not None)
         return path
 
 
@@ -615,18 +617,16 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         self.support_ = _fitted_feature_support(coef, self.alpha, self.depth)
 
     def _path(self, X, y, max_iter, X_val, y_val, stop=None):
-        record_every = _ENDS_ONLY  # see DGLNNRegressor._path
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             warnings.simplefilter("ignore", PathConvergenceWarning)
             path = dlnn_path(
                 X, y, depth=self.depth, alpha=self.alpha, step=self.step, max_iter=max_iter,
-                record_every=record_every, X_val=X_val, y_val=y_val,
+                record_every=self._record_every, X_val=X_val, y_val=y_val,
                 fit_intercept=self.fit_intercept, standardize=self.standardize, n_jobs=self.n_jobs,
                 n_iter_no_change=self.n_iter_no_change, tol=self.tol, _stop=stop,
             )  # fmt: skip
-        _warn_divergence(path, X_val is not None)
-        _warn_capped(path, X_val is not None, self.n_iter_no_change)
+        self._report(path, X_val is not None)
         return path
 
 

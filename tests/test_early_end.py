@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
-from fastgs.path import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
 
 SIZE = 4
 CAP = 800

@@ -29,9 +29,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._progress import sequential_map
-from ..path import dglnn_path, dlnn_path
+from .. import path as _path
 from ..results import DivergenceWarning
 from .settings import paper_setting
+
+
+def dglnn_path(*args, **kwargs):
+    """:func:`fastgs.dglnn_path` over a fixed horizon: the paper's experiments
+    report whole paths and errors at fixed iterations, so no early end."""
+    return _path.dglnn_path(*args, n_iter_no_change=0, **kwargs)
+
+
+def dlnn_path(*args, **kwargs):
+    """:func:`fastgs.dlnn_path` over a fixed horizon (see :func:`dglnn_path`)."""
+    return _path.dlnn_path(*args, n_iter_no_change=0, **kwargs)
 
 __all__ = [
     "EXPERIMENTS",
