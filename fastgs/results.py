@@ -286,6 +286,11 @@ class DLNNPath(_PathBase):
         The depth N of the network.
     step : float
         The step size used.
+    stop_reason : str
+        Why the run ended, as in :class:`DGLNNPath`.
+    x_scale : ndarray of shape (p,) or None
+        The column scales of a standardized fit, else None; ``coefs`` are on
+        the original scale.
 
     Examples
     --------

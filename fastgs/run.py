@@ -44,10 +44,10 @@ FAST_SKIP_FRACTION = 1e-2
 FAST_STEP_CAP = 0.25
 #: the fast schedule's horizon: about a fifth of the paper schedule's
 FAST_MAX_ITER = 400
-#: the early end of runs with validation data (docs/method.rst, 'Early
-#: stopping'): the run ends once its validation curve has not improved by more
-#: than DEFAULT_TOL (relative) for max(DEFAULT_N_ITER_NO_CHANGE,
-#: PATIENCE_FRACTION * t_ref) passes, t_ref the pass of the last improvement
+#: the early end of runs with validation data: the run ends once its
+#: validation curve has not improved by more than DEFAULT_TOL (relative) for
+#: max(DEFAULT_N_ITER_NO_CHANGE, PATIENCE_FRACTION * t_ref) passes, t_ref the
+#: pass of the last improvement (docs/method.rst, 'Early stopping')
 DEFAULT_TOL = 1e-3
 DEFAULT_N_ITER_NO_CHANGE = 100
 PATIENCE_FRACTION = 1.0
