@@ -800,7 +800,7 @@ def dglnn_cv_path(
             center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
             work_G, work_s, K, best_u, best_v,
-            resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE,
+            True if resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE else None,
         )  # fmt: skip
     status = _status(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     _warn_if_diverged(status, "dglnn_cv_path")

@@ -24,6 +24,7 @@ from numba import prange
 
 from ._jit import jit
 from .kernels import (
+    _copy,
     _group_span,
     STATUS_NONFINITE,
     STATUS_OK,
@@ -117,7 +118,7 @@ def residual_loss(design, y, w, r, x_offset, center):
 @jit
 def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
     rec_iter[k] = t
-    rec_w[k, :] = w
+    _copy(w, rec_w[k])
     rec_train[k] = loss
     rec_val[k] = val
     return k + 1
@@ -158,15 +159,15 @@ def new_run_state(algorithm, switch_rule, switch_at):
 @jit
 def _record_current(t, u, w, istate, fstate, records):
     rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
-    rec_u[istate[I_RECORDS], :] = u
+    _copy(u, rec_u[istate[I_RECORDS]])
     istate[I_RECORDS] = _record(istate[I_RECORDS], t, w, fstate[F_LOSS], fstate[F_VAL],
                                 rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
 
 
 @jit
 def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx):
-    u[:] = u_prev
-    v[:] = v_prev
+    _copy(u_prev, u)
+    _copy(v_prev, v)
     expand_group_weights(u, v, group_ptr, group_idx, w)
 
 
@@ -203,8 +204,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     if has_val and val < fstate[F_BEST_VAL]:
         fstate[F_BEST_VAL] = val
         istate[I_BEST_ITER] = t
-        best_u[:] = u
-        best_v[:] = v
+        _copy(u, best_u)
+        _copy(v, best_v)
     train_curve[t] = loss
     val_curve[t] = val
     if (algorithm == ALG2 and istate[I_SWITCHED] == 0 and switch_rule == SWITCH_AUTO
@@ -221,8 +222,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         _record_current(t, u, w, istate, fstate, records)
     if last:
         return False
-    u_prev[:] = u
-    v_prev[:] = v
+    _copy(u, u_prev)
+    _copy(v, v_prev)
     _direction_phase(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta, group_ptr, group_idx)
     return True
 
@@ -441,8 +442,8 @@ def dlnn_solve(
             status_iter = t
             if t > 0:
                 # iterate t - 1 is still in (a_new, b_new) since the last swap
-                a[:] = a_new
-                b[:] = b_new
+                _copy(a_new, a)
+                _copy(b_new, b)
                 for j in range(p):
                     w[j] = a[j] ** depth - b[j] ** depth
                 if not prev_recorded:
@@ -451,7 +452,7 @@ def dlnn_solve(
         if has_val and val < best_val:
             best_val = val
             best_iter = t
-            best_w[:] = w
+            _copy(w, best_w)
         train_curve[t] = loss
         val_curve[t] = val
         last = t == max_iter or (t >= min_iter and prev_loss - loss <= stop_rate * abs(loss))
@@ -506,6 +507,8 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, 
         val_loss[k] = 0.5 * val_sq[k] / n_val[k] if n_val[k] > 0 else 0.0
 
 
+# The phases are passed as run-time ints (np.int64(PHASE_...)): as literals,
+# Numba would compile the model step once per phase.
 PHASE_DIRECTION = 0
 PHASE_MAGNITUDE = 1
 # the K models' group updates go to threads (dglnn_cv_solve's models_on_threads)
@@ -526,7 +529,7 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
         if sequential and algorithm != GD:
             expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
         return
-    U_prev[k] = U[k]
+    _copy(U[k], U_prev[k])
     statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
                                    group_ptr, group_idx)  # fmt: skip
     if statuses[k] == STATUS_OK and algorithm == ALG2 and not switched[k]:
@@ -536,20 +539,31 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
     expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
 
 
-@jit(parallel=True)
+@jit
 def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
                  group_idx):  # fmt: skip
-    """:func:`_model_step` for every model, on Numba's threads if ``threads``
-    (each model's update is its own: the bits do not depend on the threads)."""
-    K = U.shape[0]
-    if not threads:
-        for k in range(K):
+    """:func:`_model_step` for every model; ``threads`` None: in order on this
+    thread, True: on Numba's threads (each model's update is its own: the
+    bits do not depend on the threads).  The choice is made at compile time
+    from the type of ``threads``: the serial call compiles no parallel code."""
+    if threads is None:
+        for k in range(U.shape[0]):
             _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                         U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                         group_ptr, group_idx)  # fmt: skip
-        return
-    for k in prange(K):
+    else:
+        _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G,
+                              VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at,
+                              statuses, group_ptr, group_idx)  # fmt: skip
+
+
+@jit(parallel=True)
+def _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+                          U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
+                          group_ptr, group_idx):  # fmt: skip
+    """The threaded half of :func:`_models_step`: one model per iteration of a prange."""
+    for k in prange(U.shape[0]):
         _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                     U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                     group_ptr, group_idx)  # fmt: skip
@@ -559,7 +573,7 @@ def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iter
 def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, center, n_train, n_val,
     algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
-    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, models_on_threads=False,
+    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, models_on_threads=None,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
 
@@ -577,8 +591,10 @@ def dglnn_cv_solve(
     ``x_offsets[k]``, ``y_offsets[k]``, and switch).
 
     work_G, work_s: scratch of the multi-threaded sweep (see
-    :meth:`fastgs._validation.Design.fold_workspace`).  models_on_threads: run
-    the K models' group updates on Numba's threads (same bits).  U (K, L), V (K, p) in/out;
+    :meth:`fastgs._validation.Design.fold_workspace`; None: the serial sweep).
+    models_on_threads: True to run the K models' group updates on Numba's
+    threads (same bits), None (default) to run them in order; neither None
+    compiles parallel code.  U (K, L), V (K, p) in/out;
     train_curve, val_curve (max_iter + 1, K) out;
     switch_iters (K,) out (-1: no switch).  Returns
     ``(n_evaluated, status, status_iter)``: the curves are valid for the
@@ -616,8 +632,8 @@ def dglnn_cv_solve(
             status = STATUS_NONFINITE
             status_iter = t
             break
-        train_curve[t, :] = tl
-        val_curve[t, :] = vl
+        _copy(tl, train_curve[t])
+        _copy(vl, val_curve[t])
         n_eval = t + 1
         if algorithm == ALG2 and switch_rule == SWITCH_AUTO and t > 0:
             for k in range(K):
@@ -629,19 +645,19 @@ def dglnn_cv_solve(
             best_cv = cv
             best_t = t
             if K > n_cv:
-                best_u[:] = U[K - 1]
-                best_v[:] = V[K - 1]
+                _copy(U[K - 1], best_u)
+                _copy(V[K - 1], best_v)
         if t == max_iter:
             break
-        _models_step(models_on_threads, PHASE_DIRECTION, t, algorithm, sequential, switched, switch_iters, U, V, W,
-                     G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx)  # fmt: skip
+        _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential, switched,
+                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
+                     switch_at, statuses, group_ptr, group_idx)  # fmt: skip
         if sequential and algorithm != GD:
             _folds_gradients(design, y, fold, W, x_offsets, y_offsets, center, n_train, n_val,
                              shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
-        _models_step(models_on_threads, PHASE_MAGNITUDE, t, algorithm, sequential, switched, switch_iters, U, V, W,
-                     G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx)  # fmt: skip
+        _models_step(models_on_threads, np.int64(PHASE_MAGNITUDE), t, algorithm, sequential, switched,
+                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
+                     switch_at, statuses, group_ptr, group_idx)  # fmt: skip
         for k in range(K):  # the first failing model's status, in model order
             if statuses[k] != STATUS_OK and status == STATUS_OK:
                 status = statuses[k]
