@@ -115,7 +115,7 @@ def residual_loss(design, y, w, r, x_offset, center):
     return 0.5 * _dot(r, r) / m
 
 
-@jit
+@jit(inline=True)
 def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
     rec_iter[k] = t
     _copy(w, rec_w[k])
@@ -156,7 +156,7 @@ def new_run_state(algorithm, switch_rule, switch_at):
     return istate, fstate
 
 
-@jit
+@jit(inline=True)
 def _record_current(t, u, w, istate, fstate, records):
     rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
     _copy(u, rec_u[istate[I_RECORDS]])
@@ -164,7 +164,7 @@ def _record_current(t, u, w, istate, fstate, records):
                                 rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
 
 
-@jit
+@jit(inline=True)
 def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx):
     _copy(u_prev, u)
     _copy(v_prev, v)
@@ -340,7 +340,7 @@ def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, gr
         weight_normalized_direction_step(u, v, g, group_ptr, group_idx)
 
 
-@jit
+@jit(inline=True)
 def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx):
     """The magnitude part of one DGLNN iteration, in place on u; returns a status.
 
@@ -359,7 +359,7 @@ def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_i
     return status
 
 
-@jit
+@jit(inline=True)
 def _switch_fires(switch_rule, switch_at, t, u_old, u_new, tau):
     """Does Algorithm 2 switch after the update from iteration t (u_old -> u_new)?"""
     if switch_rule == SWITCH_AT:
@@ -539,14 +539,16 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
     expand_group_weights(U[k], V[k], group_ptr, group_idx, W[k])
 
 
-@jit
+@jit(inline=True)
 def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
                  group_idx):  # fmt: skip
     """:func:`_model_step` for every model; ``threads`` None: in order on this
     thread, True: on Numba's threads (each model's update is its own: the
     bits do not depend on the threads).  The choice is made at compile time
-    from the type of ``threads``: the serial call compiles no parallel code."""
+    from the type of ``threads``: the serial call compiles no parallel code.
+    Inlined into the solver: a module of its own would only repeat the
+    optimization of every model-step kernel."""
     if threads is None:
         for k in range(U.shape[0]):
             _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
