@@ -543,13 +543,13 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
 def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
                  group_idx):  # fmt: skip
-    """:func:`_model_step` for every model; ``threads`` None: in order on this
-    thread, True: on Numba's threads (each model's update is its own: the
-    bits do not depend on the threads).  The choice is made at compile time
-    from the type of ``threads``: the serial call compiles no parallel code.
+    """:func:`_model_step` for every model; ``threads`` None or False: in
+    order on this thread, True: on Numba's threads (each model's update is its
+    own: the bits do not depend on the threads).  With None the choice is made
+    at compile time, from the type: that call compiles no parallel code.
     Inlined into the solver: a module of its own would only repeat the
     optimization of every model-step kernel."""
-    if threads is None:
+    if threads is None or not threads:
         for k in range(U.shape[0]):
             _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                         U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
@@ -595,8 +595,8 @@ def dglnn_cv_solve(
     work_G, work_s: scratch of the multi-threaded sweep (see
     :meth:`fastgs._validation.Design.fold_workspace`; None: the serial sweep).
     models_on_threads: True to run the K models' group updates on Numba's
-    threads (same bits), None (default) to run them in order; neither None
-    compiles parallel code.  U (K, L), V (K, p) in/out;
+    threads (same bits), None (default) or False to run them in order; None
+    compiles no parallel code.  U (K, L), V (K, p) in/out;
     train_curve, val_curve (max_iter + 1, K) out;
     switch_iters (K,) out (-1: no switch).  Returns
     ``(n_evaluated, status, status_iter)``: the curves are valid for the
