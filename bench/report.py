@@ -30,6 +30,16 @@ Prints Markdown:
 3. compile: ``import fastgs`` + first small fit in a fresh process with an
    empty ``NUMBA_CACHE_DIR`` (cold: Numba compiles) and again with the cache
    that run filled (warm: loads from disk), next to the steady-state call.
+4. first fit: what a new user waits for in a fresh process with an empty
+   ``NUMBA_CACHE_DIR`` (a new temporary directory per run), imports
+   included: ``DGLNNRegressor().fit`` and ``DGLNNRegressorCV().fit`` on a
+   tiny problem (60 x 40, groups of 4), each as a ratio to scikit-learn's
+   ``Lasso().fit`` first fit on the same data in a fresh process.  The
+   three run interleaved, ``--first-fit-repeats`` times (default 3); min
+   and median.  ``bench/compile_profile.py`` shows where such a first fit's
+   compile time goes.
+
+The header records the CPU model (``lscpu``).
 
 ``--quick`` uses smaller sizes and fewer repeats (a smoke run, < 40 s).
 """
@@ -123,6 +133,37 @@ def _child_compile() -> None:
         fastgs.dglnn_path(X, y, 3, max_iter=50)
         steady = min(steady, time.perf_counter() - t)
     print(json.dumps({"import_s": t1 - t0, "first_fit_s": t2 - t1, "steady_fit_s": steady}))
+
+
+FIRST_FIT_SHAPE = (60, 40)  # the tiny problem of the first-fit section, groups of 4
+FIRST_FIT_TARGET = 3.0  # DGLNNRegressorCV first fit / Lasso first fit
+
+
+def _child_first_fit(which: str) -> None:
+    """Imports and one first fit, timed from before the first import (wall
+    and CPU time of this process: on a shared machine the CPU time is the
+    steadier of the two)."""
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    import numpy as np
+
+    if which == "lasso":
+        from sklearn.linear_model import Lasso
+
+        model = Lasso()
+    else:
+        import fastgs
+
+        model = fastgs.DGLNNRegressorCV(groups=4) if which == "cv" else fastgs.DGLNNRegressor(groups=4)
+    t1 = time.perf_counter()
+    n, p = FIRST_FIT_SHAPE
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, p))
+    y = X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(n)
+    model.fit(X, y)
+    t2 = time.perf_counter()
+    cpu = time.process_time() - c0
+    print(json.dumps({"import_s": t1 - t0, "fit_s": t2 - t1, "total_s": t2 - t0, "cpu_s": cpu}))
 
 
 def _run_child(args: list[str], env=None) -> dict:
@@ -230,6 +271,45 @@ def compile_rows() -> dict:
     return {"cold": cold, "warm": warm, "sources_changed": changed}
 
 
+FIRST_FIT_CASES = {
+    "lasso": "scikit-learn `Lasso().fit` (baseline)",
+    "fit": "fastgs `DGLNNRegressor().fit`",
+    "cv": "fastgs `DGLNNRegressorCV().fit`",
+}
+
+
+def first_fit_rows(repeats: int) -> dict:
+    """Fresh-process first fits, each with its own empty Numba cache directory;
+    the three cases interleaved, ``repeats`` rounds."""
+    env = {k: v for k, v in os.environ.items() if k != "FASTGS_DISABLE_CACHE"}
+    runs = {name: [] for name in FIRST_FIT_CASES}
+    for _ in range(repeats):
+        for name in FIRST_FIT_CASES:
+            with tempfile.TemporaryDirectory(prefix="fastgs-numba-cache-") as cache_dir:
+                env["NUMBA_CACHE_DIR"] = cache_dir
+                runs[name].append(_run_child(["--child-first-fit", name], env))
+    return runs
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``lscpu``, else /proc/cpuinfo, else platform)."""
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            if line.strip().startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def _fmt_ms(seconds: float) -> str:
     ms = seconds * 1e3
     return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
@@ -251,6 +331,7 @@ def _print_header(quick: bool) -> None:
     print(f"- Python {platform.python_version()}, NumPy {np.__version__}, SciPy "
           f"{scipy.__version__}, Numba {numba.__version__}; {platform.machine()}, "
           f"{os.cpu_count()} CPUs; single-threaded BLAS")  # fmt: skip
+    print(f"- CPU: {cpu_model()}")
     print(f"- BLAS that ran: {_cases.blas_description()}")
     warning = _cases.openblas_env_warning()
     print(f"- {warning}" if warning else "- OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: unset (good)")
@@ -299,13 +380,50 @@ def _print_compile(c) -> None:
     print(f"\nCompile cost ≈ {compile_s:.1f} s (cold − warm first fit).")
 
 
+def _print_first_fit(runs) -> None:
+    from statistics import median
+
+    n, p = FIRST_FIT_SHAPE
+    k = len(runs["lasso"])
+    print(f"\nFirst fit in a fresh process with an empty Numba cache (imports included; "
+          f"{n}x{p}, groups of 4; {k} runs each, interleaved; ratio = case / Lasso; "
+          "CPU = this process's CPU time, steadier than wall time on a shared machine):\n")  # fmt: skip
+    print("| case | wall s min | wall s median | CPU s min | CPU s median | import wall s "
+          "(median) | ratio, wall (min, median) | ratio, CPU (min, median) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    base = {key: [r[key] for r in runs["lasso"]] for key in ("total_s", "cpu_s")}
+    ratios = {}
+    for name, label in FIRST_FIT_CASES.items():
+        cells = []
+        for key in ("total_s", "cpu_s"):
+            t = [r[key] for r in runs[name]]
+            ratios[name, key] = (min(t) / min(base[key]), median(t) / median(base[key]))
+            cells += [f"{min(t):.2f}", f"{median(t):.2f}"]
+        imp = median(r["import_s"] for r in runs[name])
+        rw, rc = ratios[name, "total_s"], ratios[name, "cpu_s"]
+        print(f"| {label} | {' | '.join(cells)} | {imp:.2f} | {rw[0]:.1f}, {rw[1]:.1f} | "
+              f"{rc[0]:.1f}, {rc[1]:.1f} |")  # fmt: skip
+    ratio = ratios["cv", "total_s"][1]
+    print(f"\nTarget: `DGLNNRegressorCV` first fit ≤ {FIRST_FIT_TARGET:g}× Lasso's: "
+          f"{'met' if ratio <= FIRST_FIT_TARGET else '**not met**'} ({ratio:.1f}×, median wall "
+          f"times; CPU: {ratios['cv', 'cpu_s'][1]:.1f}×).")  # fmt: skip
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
     parser.add_argument("--child-memory", nargs=4, metavar=("ORDER", "N", "P", "ITER"),
                         help=argparse.SUPPRESS)  # fmt: skip
+    parser.add_argument("--first-fit-repeats", type=int, default=3,
+                        help="fresh-process first fits of each case (default 3)")  # fmt: skip
+    parser.add_argument("--only-first-fit", action="store_true",
+                        help="only the first-fit section (with the header)")  # fmt: skip
     parser.add_argument("--child-compile", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-first-fit", choices=list(FIRST_FIT_CASES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_first_fit:
+        _child_first_fit(args.child_first_fit)
+        return
     if args.child_memory:
         order, n, p, it = args.child_memory
         _child_memory(order, int(n), int(p), int(it))
@@ -318,14 +436,21 @@ def main(argv=None) -> None:
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
+    if args.only_first_fit:
+        _print_header(args.quick)
+        _print_first_fit(first_fit_rows(args.first_fit_repeats))
+        print(f"\nReport took {time.perf_counter() - start:.0f} s.")
+        return
     # fresh-process measurements first, while this process is small (see _child_memory)
     mem = memory_rows(args.quick)
     comp = compile_rows()
+    first = first_fit_rows(1 if args.quick else args.first_fit_repeats)
     with threadpool_limits(limits=1):
         _print_header(args.quick)
         _print_speed(speed_rows(args.quick))
     _print_memory(mem)
     _print_compile(comp)
+    _print_first_fit(first)
     print(f"\nReport took {time.perf_counter() - start:.0f} s.")
 
 

@@ -115,12 +115,19 @@ def _warn_cache_fallback(name: str, err: Exception) -> None:
         )
 
 
-def jit(func=None, *, cache: bool = True, parallel: bool = False):
+def jit(func=None, *, cache: bool = True, parallel: bool = False, inline: bool = False):
     """Compile ``func`` with fastgs' Numba settings (nopython, nogil, cached).
 
     Falls back to an uncached function, with one warning per process, when no
     cache directory is writable (read-only install, no writable HOME).  Set
     ``FASTGS_DISABLE_CACHE=1`` to turn caching off explicitly.
+
+    ``inline=True``: compiled callers take the body in (Numba IR inlining)
+    instead of linking a separately compiled module, which Numba would
+    optimize again inside each caller.  Only for small dispatch glue without
+    floating-point arithmetic: inlined arithmetic is optimized in the
+    caller's context, where the last bits may differ.  Called from Python,
+    the function compiles as usual.
     """
 
     def decorate(f):
@@ -131,6 +138,8 @@ def jit(func=None, *, cache: bool = True, parallel: bool = False):
             error_model="numpy",
             parallel=parallel,
         )
+        if inline:
+            options["inline"] = "always"
         if use_cache:
             try:
                 return numba.njit(cache=True, **options)(f)

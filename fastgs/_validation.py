@@ -58,9 +58,16 @@ class Design:
         chunks = min(chunks, (64 << 20) // (p * self.dtype.itemsize))
         return max(1, int(chunks))
 
-    def workspace(self) -> np.ndarray:
-        """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep."""
-        return np.empty((self.n_row_chunks(), self.shape[1]), dtype=self.dtype)
+    def workspace(self):
+        """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep.
+
+        None for a single chunk: the solvers then run the serial sweep (the
+        same arithmetic) and compile no parallel code.
+        """
+        chunks = self.n_row_chunks()
+        if chunks == 1:
+            return None
+        return np.empty((chunks, self.shape[1]), dtype=self.dtype)
 
     def fold_workspace(self, M: int, n_threads: int = 1):
         """Scratch of the multi-threaded M-model sweep (cross-validation):
@@ -75,7 +82,9 @@ class Design:
         per thread (at least 64K stored entries each), as the bits do not
         depend on the chunks; one chunk (the serial sweep) when a column's row
         indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row
-        chunks' loss sums; CSC (n, M), the models' residuals.
+        chunks' loss sums; CSC (n, M), the models' residuals.  With a single
+        chunk, work_G is None (and dense and CSR work_s too): the serial
+        sweep, with no parallel code to compile.
         """
         n, p = self.shape
         if self.kind == "csc":
@@ -85,17 +94,20 @@ class Design:
             rows = indices[:nnz]
             if chunks > 1 and not _to_scipy(self).has_sorted_indices:
                 chunks = 1
+            if chunks == 1:
+                return None, np.empty((n, M), dtype=self.dtype)
             work_G = np.empty((chunks + 1, p), dtype=np.int64)
             work_G[0] = indptr[:-1]
             work_G[chunks] = indptr[1:]
-            if chunks > 1:
-                cols = np.repeat(np.arange(p), np.diff(indptr))
-                for c in range(1, chunks):
-                    below = np.bincount(cols[rows < (c * n) // chunks], minlength=p)
-                    work_G[c] = indptr[:-1] + below
+            cols = np.repeat(np.arange(p), np.diff(indptr))
+            for c in range(1, chunks):
+                below = np.bincount(cols[rows < (c * n) // chunks], minlength=p)
+                work_G[c] = indptr[:-1] + below
             return work_G, np.empty((n, M), dtype=self.dtype)
         size = self.dtype.itemsize
         chunks = max(1, min(self.n_row_chunks(), 8, (64 << 20) // (M * p * size)))
+        if chunks == 1:
+            return None, None
         work_G = np.empty((chunks, M, p), dtype=self.dtype)
         return work_G, np.empty((chunks, 3, M), dtype=self.dtype)
 

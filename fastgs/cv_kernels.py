@@ -238,32 +238,27 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
     rsum[:] = 0
     dots = np.zeros((6, K), dtype=X.dtype)
     rk = np.empty((6, K), dtype=X.dtype)
-    i = 0
-    while i + 6 <= n:
+    # range loops rather than counters started at 0: a counter's first value
+    # is a literal, for which Numba would compile each helper a second time
+    K3 = K - K % 3
+    for i in range(0, n - n % 6, 6):
         dots[:, :] = 0
         for c0 in range(0, p, _COL_CHUNK):
-            # column slices: a known trip count lets LLVM vectorize the dot products
+            # column slices: a known trip count lets LLVM vectorize
             c1 = min(c0 + _COL_CHUNK, p)
-            k = 0
-            while k + 3 <= K:
+            for k in range(0, K3, 3):
                 _dots_6rows_3models(X, i, W, k, c0, c1, dots)
-                k += 3
-            while k < K:
+            for k in range(K3, K):
                 _dots_6rows_1model(X, i, W, k, c0, c1, dots)
-                k += 1
         for b in range(6):
             _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
-            k = 0
-            while k + 3 <= K:
+            for k in range(0, K3, 3):
                 _grad_6rows_3models(X, i, G, rk, k, c0, c1)
-                k += 3
-            while k < K:
+            for k in range(K3, K):
                 _grad_6rows_1model(X, i, G, rk, k, c0, c1)
-                k += 1
-        i += 6
-    while i < n:
+    for i in range(n - n % 6, n):
         xi = X[i]
         for k in range(K):
             wk = W[k]
@@ -278,7 +273,6 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
                 gk = G[k]
                 for j in range(p):
                     gk[j] += rr * xi[j]
-        i += 1
 
 
 @jit
@@ -370,13 +364,14 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
     sums) stay in registers: X is read twice per call whatever K is, where
     K separate residual/gradient sweeps would read it 2K times.
     """
-    R = np.zeros((y.shape[0], W.shape[0]), dtype=data.dtype)
+    R = np.empty((y.shape[0], W.shape[0]), dtype=data.dtype)
     _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
 
 
 @jit
 def _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R):
-    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) zeroed scratch."""
+    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) scratch."""
+    R[:, :] = 0
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
     _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
@@ -407,10 +402,10 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift
     the dot products and residuals (no allocation per call).
     """
     n_chunks = row_splits.shape[0] - 1
-    R[:, :] = 0
     if n_chunks <= 1:
         _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
         return
+    R[:, :] = 0
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
     _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
@@ -477,8 +472,10 @@ def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum
 
     work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
     CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
-    :meth:`fastgs._validation.Design.fold_workspace`).  work_s: dense and CSR
-    (n_chunks, 3, K), the row chunks' loss sums; CSC (n, K), the residuals.
+    :meth:`fastgs._validation.Design.fold_workspace`); None for a single chunk:
+    the serial sweep, and no parallel code is compiled.  work_s: dense and CSR
+    (n_chunks, 3, K), the row chunks' loss sums (None with work_G None); CSC
+    (n, K), the residuals.
     """
     raise NotImplementedError("residual_gradient_folds is only callable from compiled (njit) code")
 
@@ -486,10 +483,22 @@ def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum
 @overload(residual_gradient_folds)
 def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
     kind = _design_kind(design)
+    # work_G None: a single row chunk, the serial sweep (no parallel code compiled)
+    serial = isinstance(work_G, types.NoneType)
+    if kind == "dense" and serial:
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_dense(design, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        )
     if kind == "dense":
         return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
             residual_gradient_folds_dense_chunked(
                 design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s
+            )
+        )
+    if kind == "csr" and serial:
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            residual_gradient_folds_csr(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
             )
         )
     if kind == "csr":
@@ -499,6 +508,12 @@ def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, va
                 work_G, work_s,
             )
         )  # fmt: skip
+    if kind == "csc" and serial:
+        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+            _folds_csc_sweeps(
+                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum, work_s
+            )
+        )
     if kind == "csc":
         return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
             residual_gradient_folds_csc_chunked(

@@ -425,6 +425,15 @@ def residual_csc(data, indices, indptr, y, w, r):
 
 
 @jit
+def _copy(src, dst):
+    """``dst[:] = src`` for 1-D arrays of equal length, as a loop: a slice
+    assignment would compile Numba's formatted shape-mismatch error (string
+    code that costs more to compile than the rest of a small kernel)."""
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
+
+
+@jit
 def _chunk_bounds(c, n_chunks, n):
     return (c * n) // n_chunks, ((c + 1) * n) // n_chunks
 
@@ -438,7 +447,7 @@ def _sum_chunks(work, g):
         j0 = blk * _COL_CHUNK
         j1 = min(j0 + _COL_CHUNK, p)
         gb = g[j0:j1]
-        gb[:] = work[0, j0:j1]
+        _copy(work[0, j0:j1], gb)
         for c in range(1, n_chunks):
             wc = work[c, j0:j1]
             for j in range(gb.shape[0]):

@@ -801,7 +801,7 @@ def dglnn_cv_path(
             inv_scales, center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
             work_G, work_s, K, best_u, best_v, opts.end_rule,
-            resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE,
+            True if resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE else None,
         )  # fmt: skip
     status = status_of(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     warn_if_diverged(status, "dglnn_cv_path")

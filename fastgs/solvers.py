@@ -25,6 +25,7 @@ from numba import prange
 from ._jit import jit
 from .cv_kernels import residual_gradient_folds
 from .kernels import (
+    _copy,
     _group_span,
     STATUS_NONFINITE,
     STATUS_OK,
@@ -134,10 +135,10 @@ def set_weights(u, v, group_ptr, group_idx, inv_scale, w):
             w[j] *= inv_scale[j]
 
 
-@jit
+@jit(inline=True)
 def _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val):
     rec_iter[k] = t
-    rec_w[k, :] = w
+    _copy(w, rec_w[k])
     rec_train[k] = loss
     rec_val[k] = val
     return k + 1
@@ -232,18 +233,18 @@ def new_run_state(algorithm, switch_rule, switch_at):
     return istate, fstate
 
 
-@jit
+@jit(inline=True)
 def _record_current(t, u, w, istate, fstate, records):
     rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
-    rec_u[istate[I_RECORDS], :] = u
+    _copy(u, rec_u[istate[I_RECORDS]])
     istate[I_RECORDS] = _record(istate[I_RECORDS], t, w, fstate[F_LOSS], fstate[F_VAL],
                                 rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
 
 
-@jit
+@jit(inline=True)
 def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale):
-    u[:] = u_prev
-    v[:] = v_prev
+    _copy(u_prev, u)
+    _copy(v_prev, v)
     set_weights(u, v, group_ptr, group_idx, inv_scale, w)
 
 
@@ -283,8 +284,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     if has_val and val < fstate[F_BEST_VAL]:
         fstate[F_BEST_VAL] = val
         istate[I_BEST_ITER] = t
-        best_u[:] = u
-        best_v[:] = v
+        _copy(u, best_u)
+        _copy(v, best_v)
     train_curve[t] = loss
     val_curve[t] = val
     if (algorithm == ALG2 and istate[I_SWITCHED] == 0 and switch_rule == SWITCH_AUTO
@@ -308,8 +309,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         _record_current(t, u, w, istate, fstate, records)
     if last:
         return False
-    u_prev[:] = u
-    v_prev[:] = v
+    _copy(u, u_prev)
+    _copy(v, v_prev)
     _direction_phase(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta, group_ptr, group_idx)
     return True
 
@@ -433,7 +434,7 @@ def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, gr
         weight_normalized_direction_step(u, v, g, group_ptr, group_idx)
 
 
-@jit
+@jit(inline=True)
 def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx):
     """The magnitude part of one DGLNN iteration, in place on u; returns a status.
 
@@ -452,7 +453,7 @@ def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_i
     return status
 
 
-@jit
+@jit(inline=True)
 def _switch_fires(switch_rule, switch_at, t, u_old, u_new, tau):
     """Does Algorithm 2 switch after the update from iteration t (u_old -> u_new)?"""
     if switch_rule == SWITCH_AT:
@@ -538,8 +539,8 @@ def dlnn_solve(
             status_iter = t
             if t > 0:
                 # iterate t - 1 is still in (a_new, b_new) since the last swap
-                a[:] = a_new
-                b[:] = b_new
+                _copy(a_new, a)
+                _copy(b_new, b)
                 _dlnn_weights(a, b, depth, inv_scale, w)
                 if not prev_recorded:
                     k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
@@ -547,7 +548,7 @@ def dlnn_solve(
         if has_val and val < best_val:
             best_val = val
             best_iter = t
-            best_w[:] = w
+            _copy(w, best_w)
         train_curve[t] = loss
         val_curve[t] = val
         ended = has_val and no_improvement_end(t, val, loss, ref, end_rule)
@@ -625,6 +626,8 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, cente
         val_loss[k] = 0.5 * val_sq[k] / n_val[k] if n_val[k] > 0 else 0.0
 
 
+# The phases are passed as run-time ints (np.int64(PHASE_...)): as literals,
+# Numba would compile the model step once per phase.
 PHASE_DIRECTION = 0
 PHASE_MAGNITUDE = 1
 # the K models' group updates go to threads (dglnn_cv_solve's models_on_threads)
@@ -646,7 +649,7 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
         if sequential and algorithm != GD:
             set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
-    U_prev[k] = U[k]
+    _copy(U[k], U_prev[k])
     statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
                                    group_ptr, group_idx)  # fmt: skip
     if statuses[k] == STATUS_OK and algorithm == ALG2 and not switched[k]:
@@ -656,20 +659,33 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
     set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
 
 
-@jit(parallel=True)
+@jit(inline=True)
 def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
                  group_idx, inv_scales):  # fmt: skip
-    """:func:`_model_step` for every model, on Numba's threads if ``threads``
-    (each model's update is its own: the bits do not depend on the threads)."""
-    K = U.shape[0]
-    if not threads:
-        for k in range(K):
+    """:func:`_model_step` for every model; ``threads`` None or False: in
+    order on this thread, True: on Numba's threads (each model's update is its
+    own: the bits do not depend on the threads).  With None the choice is made
+    at compile time, from the type: that call compiles no parallel code.
+    Inlined into the solver: a module of its own would only repeat the
+    optimization of every model-step kernel."""
+    if threads is None or not threads:
+        for k in range(U.shape[0]):
             _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                         U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                         group_ptr, group_idx, inv_scales)  # fmt: skip
-        return
-    for k in prange(K):
+    else:
+        _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G,
+                              VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at,
+                              statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
+
+
+@jit(parallel=True)
+def _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+                          U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
+                          group_ptr, group_idx, inv_scales):  # fmt: skip
+    """The threaded half of :func:`_models_step`: one model per iteration of a prange."""
+    for k in prange(U.shape[0]):
         _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
                     U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                     group_ptr, group_idx, inv_scales)  # fmt: skip
@@ -680,7 +696,7 @@ def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, inv_scales, center, n_train,
     n_val, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
     train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, end_rule,
-    models_on_threads=False,
+    models_on_threads=None,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
 
@@ -699,8 +715,10 @@ def dglnn_cv_solve(
     ((K, 0): none), and switch).
 
     work_G, work_s: scratch of the multi-threaded sweep (see
-    :meth:`fastgs._validation.Design.fold_workspace`).  models_on_threads: run
-    the K models' group updates on Numba's threads (same bits).  U (K, L), V (K, p) in/out;
+    :meth:`fastgs._validation.Design.fold_workspace`; None: the serial sweep).
+    models_on_threads: True to run the K models' group updates on Numba's
+    threads (same bits), None (default) or False to run them in order; None
+    compiles no parallel code.  U (K, L), V (K, p) in/out;
     train_curve, val_curve (max_iter + 1, K) out;
     switch_iters (K,) out (-1: no switch).  end_rule: the early end on the
     mean validation curve (:func:`no_improvement_end`).  Returns
@@ -742,8 +760,8 @@ def dglnn_cv_solve(
             status = STATUS_NONFINITE
             status_iter = t
             break
-        train_curve[t, :] = tl
-        val_curve[t, :] = vl
+        _copy(tl, train_curve[t])
+        _copy(vl, val_curve[t])
         n_eval = t + 1
         if algorithm == ALG2 and switch_rule == SWITCH_AUTO and t > 0:
             for k in range(K):
@@ -755,22 +773,22 @@ def dglnn_cv_solve(
             best_cv = cv
             best_t = t
             if K > n_cv:
-                best_u[:] = U[K - 1]
-                best_v[:] = V[K - 1]
+                _copy(U[K - 1], best_u)
+                _copy(V[K - 1], best_v)
         if no_improvement_end(t, cv, tl[:n_cv].sum() / n_cv, ref, end_rule):
             stop = STOP_NO_IMPROVEMENT
             break
         if t == max_iter:
             break
-        _models_step(models_on_threads, PHASE_DIRECTION, t, algorithm, sequential, switched, switch_iters, U, V, W,
-                     G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx, inv_scales)  # fmt: skip
+        _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential, switched,
+                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
+                     switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
         if sequential and algorithm != GD:
             _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
                              shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
-        _models_step(models_on_threads, PHASE_MAGNITUDE, t, algorithm, sequential, switched, switch_iters, U, V, W,
-                     G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
-                     group_ptr, group_idx, inv_scales)  # fmt: skip
+        _models_step(models_on_threads, np.int64(PHASE_MAGNITUDE), t, algorithm, sequential, switched,
+                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
+                     switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
         for k in range(K):  # the first failing model's status, in model order
             if statuses[k] != STATUS_OK and status == STATUS_OK:
                 status = statuses[k]

@@ -92,6 +92,33 @@ def test_second_process_loads_the_first_ones_cache(tmp_path):
     assert cache_files() == first
 
 
+def test_one_thread_small_fits_compile_no_parallel_code():
+    """A fit that runs on one thread with a single row chunk compiles only
+    serial code: the threaded variants sit behind types (None scratch, None
+    threads flag), not behind run-time flags that would compile both.  In a
+    fresh process with caching off, so that every function compiles."""
+    env = dict(os.environ, FASTGS_DISABLE_CACHE="1")
+    code = (
+        "import numpy as np, fastgs\n"
+        "from numba.core import event\n"
+        "parallel = []\n"
+        "class Listener(event.Listener):\n"
+        "    def on_start(self, ev):\n"
+        "        disp = ev.data['dispatcher']\n"
+        "        if getattr(disp, 'targetoptions', {}).get('parallel'):\n"
+        "            parallel.append(disp.py_func.__name__)\n"
+        "    def on_end(self, ev):\n"
+        "        pass\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.standard_normal((40, 12)); y = X[:, 0] + 0.1 * rng.standard_normal(40)\n"
+        "with event.install_listener('numba:compile', Listener()):\n"
+        "    fastgs.dglnn_path(X, y, 3, max_iter=5, X_val=X[:10], y_val=y[:10], n_jobs=1)\n"
+        "    fastgs.dglnn_cv_path(X, y, 3, cv=3, max_iter=5, n_jobs=1)\n"
+        "assert not parallel, parallel\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
 def test_no_writable_cache_falls_back_with_one_warning(monkeypatch):
     """When Numba finds no writable cache location (a read-only install), the
     functions compile uncached: one RuntimeWarning per process, and they work."""
