@@ -18,7 +18,7 @@ but are internal to the solver: their workspaces are laid out by
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import prange, types
 from numba.extending import overload
 
 from ._jit import jit
