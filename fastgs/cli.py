@@ -245,10 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--threshold",
         type=_nonnegative_float,
-        default=0.01,
+        default=None,
         metavar="T",
-        help="a group is selected when its norm is at least T times the largest "
-        "group norm (default 0.01)",
+        help="select the groups whose norm is at least T times the largest group norm "
+        "(default: the estimator's selected_groups_, the groups above the largest gap "
+        "of the group magnitudes; see fastgs.select_groups)",
     )
     fit.add_argument(
         "--seed", type=int, default=0, help="random seed of the split/folds (default 0)"
@@ -452,7 +453,11 @@ def _cmd_fit(args) -> int:
     coef_fit = coef * scale
     norms = np.array([np.linalg.norm(coef_fit[grp.indices(l)]) for l in range(grp.n_groups)])
     top = norms.max() if norms.size else 0.0
-    selected = (norms >= args.threshold * top) & (norms > 0)
+    if args.threshold is None:
+        selected = np.zeros(grp.n_groups, dtype=bool)
+        selected[model.selected_groups_] = True
+    else:
+        selected = (norms >= args.threshold * top) & (norms > 0)
     coef_rows = [
         {
             "feature": j,
@@ -525,10 +530,9 @@ def _cmd_fit(args) -> int:
     )
     shown = ", ".join(f"{g['group']} ({g['norm']:.4g})" for g in chosen[:10])
     more = f", ... ({len(chosen) - 10} more)" if len(chosen) > 10 else ""
-    print(
-        f"selected {len(chosen)} of {grp.n_groups} groups (norm >= {args.threshold:g} x the "
-        f"largest): {shown or 'none'}{more}"
-    )
+    rule = ("above the largest gap of the group magnitudes" if args.threshold is None
+            else f"norm >= {args.threshold:g} x the largest")  # fmt: skip
+    print(f"selected {len(chosen)} of {grp.n_groups} groups ({rule}): {shown or 'none'}{more}")
     print(f"wrote {', '.join(wrote)} to {out}/")
     return 0
 
