@@ -24,7 +24,9 @@ wherever they cross-validate:
   lambda: skglm ``GroupLasso`` and celer ``GroupLasso`` as the solvers
   (celer 0.7.4's own ``GroupLassoCV`` fails on scikit-learn 1.9: its
   ``__init__`` passes ``n_alphas``, which ``LinearModelCV`` no longer takes);
-- adelie ``cv_grpnet`` (its own folds, same K, same lambda range);
+- adelie ``cv_grpnet`` (its own folds, same K, same lambda range; install it
+  by hand, ``pip install adelie``: it is not in the bench extra because it
+  pins numpy below 2);
 - relaxed group lasso: least squares on the groups of skglm's CV-chosen lambda
   (its time is the CV time plus the least squares);
 - abess ``LinearRegression(group=...)`` with ``cv=5`` on the same folds
