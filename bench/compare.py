@@ -71,6 +71,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import KFold
+from fastgs._machine import cpu_model
 
 RESULTS = Path(__file__).resolve().parent / "results" / "compare.md"
 K_FOLDS = 5
@@ -623,21 +624,7 @@ def environment_line() -> str:
         vers.insert(0, f"fastgs tree {head}{' + uncommitted changes' if dirty else ''}")
     except (OSError, subprocess.CalledProcessError):
         pass
-    return ", ".join(vers) + f"; CPU: {_cpu_model()}"
-
-
-def _cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo (Linux), else platform's guess."""
-    import platform
-
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            return f"{names[0]} ({len(names)} logical CPUs)"
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+    return ", ".join(vers) + f"; CPU: {cpu_model()}"
 
 
 def main(argv=None):

@@ -23,14 +23,13 @@ draws (max / min), and whether the true groups rank first at the chosen pass.
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import warnings
 
 import numpy as np
 
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
+from fastgs._machine import cpu_model
 
 SETTINGS = [  # (n, p, group size, informative groups, SNR)
     (160, 400, 4, 4, 5.0), (250, 1000, 5, 5, 10.0), (400, 2000, 4, 6, 3.0),
@@ -122,15 +121,6 @@ def evaluate(rows, rule, repeats):
     ratios = np.array(ratios)
     return (np.median(ratios), np.quantile(ratios, 0.9), ratios.max(), np.median(spreads),
             max(spreads), np.mean(ranked))  # fmt: skip
-
-
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines()
-                    if line.startswith("Model name"))  # fmt: skip
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
 
 
 def main():

@@ -55,6 +55,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from fastgs._machine import cpu_model
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -289,25 +290,6 @@ def first_fit_rows(repeats: int) -> dict:
                 env["NUMBA_CACHE_DIR"] = cache_dir
                 runs[name].append(_run_child(["--child-first-fit", name], env))
     return runs
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``lscpu``, else /proc/cpuinfo, else platform)."""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.strip().startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _fmt_ms(seconds: float) -> str:

@@ -25,7 +25,6 @@ fit of every method first) and run on one thread.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
@@ -37,6 +36,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
 
 import fastgs
+from fastgs._machine import cpu_model
 
 K_FOLDS = 5
 N_LAMBDAS = 20
@@ -176,18 +176,6 @@ def frequency_table(records, names):
         counts = [sum(var in r["chosen"] for r in records[m]) for m in methods]
         lines.append(f"| {var} | " + " | ".join(f"{c}/{n}" for c in counts) + " |")
     return "\n".join(lines)
-
-
-def cpu_model() -> str:
-    """The CPU model (Linux), for the results."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main(description, load, make_features, default_splits, argv=None):
