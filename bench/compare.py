@@ -39,7 +39,10 @@ Each method runs in a child process forked from the one that made the data
 child: a warm-up (import + one fit of a 60x120 problem of the same storage,
 so it includes Numba compilation: fastgs loads its compiled code from the
 disk cache, skglm compiles its jitclasses in every new process), then
-``--repeats`` timed fits on the real data, of which the minimum is reported.
+``--repeats`` timed fits on the real data, of which the minimum is reported
+(fastgs's first fit on a large problem also compiles its multi-chunk sweep,
+which the tiny warm-up does not need: keep ``--repeats`` at 2 or more for a
+warm time).
 A fit that takes longer than ``--budget`` seconds is killed and reported as
 "> budget"; the child's address space is capped (``--mem-gb``) so a library
 that densifies a sparse X fails with a MemoryError instead of swapping.
