@@ -34,8 +34,9 @@ import scipy.sparse as sp
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
 
-# the K-model sweep's loss arguments: least squares, no sample weights
+# the K-model sweep's loss arguments: least squares, one model per fold, no sample weights
 SQUARED = np.int64(0)
+ONE_CLASS = np.int64(1)
 NO_WEIGHTS = np.empty(0)
 
 
@@ -155,7 +156,7 @@ def flop_rows(quick):
         reps = 200 if n * p < 10**6 else 10
         one = lambda: kernels.residual_gradient_dense(X, y, w, r, g)  # noqa: E731
         folds = lambda: kernels.residual_gradient_folds_dense(  # noqa: E731
-            X, y, fold, W, offset, G, *sums, SQUARED, NO_WEIGHTS)
+            X, y, fold, W, offset, G, *sums, SQUARED, ONE_CLASS, NO_WEIGHTS)
         one(), folds()
         t1, _ = _best(one, reps)
         tk, _ = _best(folds, reps)
@@ -204,7 +205,7 @@ def small_case_anatomy():
     reps = 2000
     k1, _ = _best(lambda: [kernels.residual_gradient_dense(X, y, W[0], r, g) for _ in range(reps)], 5)
     k6, _ = _best(lambda: [kernels.residual_gradient_folds_dense(X, y, fold, W, offset, G, *sums,
-                                                                 SQUARED, NO_WEIGHTS)
+                                                                 SQUARED, ONE_CLASS, NO_WEIGHTS)
                            for _ in range(reps)], 5)  # fmt: skip
     k1, k6 = k1 / reps, k6 / reps
     Wt, P, RT = np.ascontiguousarray(W.T), np.empty((n, M)), np.ascontiguousarray(G[:, :n].copy())

@@ -404,6 +404,31 @@ def check_sample_weight(sample_weight, n_samples: int, dtype, name: str = "sampl
     return out
 
 
+def one_hot_labels(Y, n_samples: int, sample_weight, name: str = "y", training: bool = True):
+    """Check a one-hot target of the multinomial loss, shape (n, K) with K >= 2.
+
+    Returns (labels, frequencies): each row's class as float64 (n,) and the
+    weighted share of each class (K,); with ``training`` every class needs a
+    positive share.
+    """
+    if sp.issparse(Y):
+        raise TypeError(f"{name} must be a dense array.")
+    arr = _as_numeric_array(Y, name)
+    if arr.ndim != 2 or arr.shape[1] < 2 or arr.shape[0] != n_samples:
+        raise ValueError(f"{name}: a multinomial target is one-hot, shape ({n_samples}, n_classes >= 2); "
+                         f"got {arr.shape}.")  # fmt: skip
+    arr = np.asarray(arr, dtype=np.float64)
+    if not np.all((arr == 0) | (arr == 1)) or not np.all(arr.sum(axis=1) == 1):
+        raise ValueError(f"{name}: each row of a multinomial target must be one-hot (a single 1).")
+    labels = np.argmax(arr, axis=1)
+    frequencies = np.bincount(labels, weights=sample_weight, minlength=arr.shape[1])
+    frequencies = frequencies / frequencies.sum()
+    if training and np.any(frequencies <= 0):
+        empty = np.flatnonzero(frequencies <= 0)
+        raise ValueError(f"{name}: class(es) {list(empty)} have no (weighted) rows; drop them.")
+    return labels.astype(np.float64), frequencies
+
+
 def check_target_for_loss(y: np.ndarray, loss: str, sample_weight, name: str = "y",
                           training: bool = True) -> float:  # fmt: skip
     """Check that y suits the loss, and return its (weighted) mean.

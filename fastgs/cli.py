@@ -210,9 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--loss",
         choices=("squared_error", "logistic", "log_loss", "poisson"),
         default="squared_error",
-        help="squared_error (regression, the default); logistic (alias log_loss: a binary "
-        "outcome, two distinct values in the target; DGLNNClassifier); poisson (counts, "
-        "target >= 0)",
+        help="squared_error (regression, the default); logistic (alias log_loss: classes, the "
+        "target's distinct values; two fit the logistic model, more the grouped multinomial; "
+        "DGLNNClassifier); poisson (counts, target >= 0)",
     )
     fit.add_argument(
         "--cv",
@@ -429,8 +429,8 @@ def _cmd_fit(args) -> int:
     classify = args.loss in ("logistic", "log_loss")
     if classify:
         n_classes = np.unique(y).shape[0]
-        if n_classes != 2:
-            raise UsageError(f"--loss logistic needs a target with two distinct values, got {n_classes}")
+        if n_classes < 2:
+            raise UsageError("--loss logistic needs a target with at least two distinct values")
         single, cross = DGLNNClassifier, DGLNNClassifierCV
     else:
         if args.loss == "poisson" and np.any(y < 0):
@@ -461,7 +461,10 @@ def _cmd_fit(args) -> int:
     out = _make_out_dir(args.out)
     grp = model.groups_
     labels = grp.labels if getattr(grp, "labels", None) is not None else np.arange(grp.n_groups)
-    coef = np.asarray(model.coef_, dtype=np.float64).ravel()  # for the original columns
+    # for the original columns: (p,), or (p, K) for a multinomial fit
+    coef_all = np.asarray(model.coef_, dtype=np.float64)
+    coef_all = coef_all.T if coef_all.ndim == 2 and coef_all.shape[0] > 1 else coef_all.ravel()
+    coef = np.sqrt(np.sum(coef_all**2, axis=1)) if coef_all.ndim == 2 else coef_all
     feature_group = grp.feature_group
     # group norms in the fit's coordinates (the standardized columns unless
     # --no-standardize): comparable across groups whatever the units of the
@@ -484,10 +487,11 @@ def _cmd_fit(args) -> int:
             "feature": j,
             "name": (names[j] if names else f"x{j}"),
             "group": _plain(labels[feature_group[j]]),
-            "coef": repr(float(coef[j])),
+            **({"coef": repr(float(coef[j]))} if coef_all.ndim == 1 else
+               {f"coef_{_plain(c)}": repr(float(coef_all[j, k])) for k, c in enumerate(model.classes_)}),
         }
         for j in range(p)
-    ]
+    ]  # fmt: skip
     _write_csv(os.path.join(out, "coef.csv"), coef_rows)
     order = np.lexsort((-norms, ~selected))
     group_rows = [
@@ -515,7 +519,8 @@ def _cmd_fit(args) -> int:
         + ("" if args.no_refit else ", refit on all rows"),
         "best_iter": None if model.best_iter_ is None else int(model.best_iter_),
         "n_iter": int(model.n_iter_),
-        "intercept": float(np.ravel(model.intercept_)[0]),
+        "intercept": (float(np.ravel(model.intercept_)[0]) if np.size(model.intercept_) == 1
+                      else [float(b) for b in model.intercept_]),  # fmt: skip
         "threshold": args.threshold,
         "n_selected": len(chosen),
         "selected_groups": chosen,
@@ -549,7 +554,7 @@ def _cmd_fit(args) -> int:
     print(
         f"stopping iteration: {summary['best_iter']} passes over X (final model: "
         f"{summary['n_iter']} iterations incl. any skipped start, {seconds:.1f} s); "
-        f"intercept {summary['intercept']:.6g}"
+        f"intercept {np.round(summary['intercept'], 6)}"
     )
     shown = ", ".join(f"{g['group']} ({g['norm']:.4g})" for g in chosen[:10])
     more = f", ... ({len(chosen) - 10} more)" if len(chosen) > 10 else ""

@@ -22,8 +22,8 @@ from numba import prange, types
 from numba.extending import overload
 
 from ._jit import jit
-from .kernels import _COL_CHUNK, _chunk_bounds, _design_kind, _sum_chunks
-from .losses import row_residual_loss
+from .kernels import _COL_CHUNK, _chunk_bounds, _design_kind, _sum_chunks, _weighted_row
+from .losses import multinomial_row
 
 __all__ = [
     "residual_gradient_folds",
@@ -36,28 +36,57 @@ __all__ = [
 ]
 
 
-@jit
-def _folds_finish_row(i, f, y, offset, dots, train_dev, val_dev, rsum, rk, loss, sample_weight):
+@jit(inline=True)
+def _folds_finish_row(i, f, y, offset, dots, train_dev, val_dev, rsum, rk, loss, n_classes,
+                      sample_weight):  # fmt: skip
     """Residuals of row i for every model; the row's own fold gets it as validation.
 
     dots (K,) in: x_i . W[k]; offset (K,): each model's offset of the linear
     predictor (:func:`fastgs.losses.row_residual_loss`); rk (K,) out: the
     weighted residuals the gradients sum (0 for the row's own fold).  rk may
     be dots itself (read before written).  The weighted half deviances go to
-    ``val_dev[f]`` and ``train_dev[k]``, the weighted residuals to ``rsum[k]``.
+    ``val_dev`` and ``train_dev``, the weighted residuals to ``rsum``.
+
+    The models come in blocks of ``n_classes``: block b is fold b's model
+    (one model for the scalar losses; the classes of one multinomial model,
+    whose row loss is in ``*_dev[b * n_classes]``, see
+    :func:`fastgs.losses.multinomial_row`).
     """
-    K = dots.shape[0]
-    weight = sample_weight[i] if sample_weight.shape[0] > 0 else 1.0
-    for k in range(K):
-        res, dev = row_residual_loss(loss, y[i], dots[k], offset[k])
-        rr = dots.dtype.type(res * weight)
+    weighted = sample_weight.shape[0] > 0
+    weight = sample_weight[i] if weighted else 1.0
+    if n_classes > 1:
+        _multinomial_finish_row(y[i], f, offset, dots, train_dev, val_dev, rsum, rk, n_classes, weight)
+        return
+    yi = y[i]
+    for k in range(dots.shape[0]):
+        res, dev = _weighted_row(loss, yi, dots[k], offset[k], weighted, weight)
         if k == f:
-            val_dev[k] += dev * weight
+            val_dev[k] += dev
             rk[k] = 0
         else:
-            train_dev[k] += dev * weight
+            rr = dots.dtype.type(res)
+            train_dev[k] += dev
             rsum[k] += rr
             rk[k] = rr
+
+
+@jit
+def _multinomial_finish_row(label, f, offset, dots, train_dev, val_dev, rsum, rk, n_classes, weight):
+    """:func:`_folds_finish_row` for blocks of ``n_classes`` models, each
+    block one multinomial model (kept apart, so that the scalar losses' row
+    stays small)."""
+    for b in range(dots.shape[0] // n_classes):
+        k0 = b * n_classes
+        dev = multinomial_row(label, dots[k0 : k0 + n_classes], offset[k0 : k0 + n_classes], weight,
+                              rk[k0 : k0 + n_classes])  # fmt: skip
+        if b == f:
+            val_dev[k0] += dev * weight
+            for c in range(n_classes):
+                rk[k0 + c] = 0
+        else:
+            train_dev[k0] += dev * weight
+            for c in range(n_classes):
+                rsum[k0 + c] += rk[k0 + c]
 
 
 @jit
@@ -218,7 +247,7 @@ def _grad_6rows_1model(X, i, G, rk, k, c0, c1):
 
 
 @jit
-def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
+def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
     """K models in one sweep over dense C-ordered X (cross-validation).
 
     Row i belongs to fold ``fold[i]``: it is a validation row of model
@@ -261,7 +290,7 @@ def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, 
                 _dots_6rows_1model(X, i, W, k, c0, c1, dots)
         for b in range(6):
             _folds_finish_row(i + b, fold[i + b], y, offset, dots[b], train_dev, val_dev, rsum, rk[b], loss,
-                              sample_weight)  # fmt: skip
+                              n_classes, sample_weight)  # fmt: skip
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
             for k in range(0, K3, 3):
@@ -276,7 +305,7 @@ def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, 
             for j in range(p):
                 s += xi[j] * wk[j]
             dots[0, k] = s
-        _folds_finish_row(i, fold[i], y, offset, dots[0], train_dev, val_dev, rsum, rk[0], loss, sample_weight)
+        _folds_finish_row(i, fold[i], y, offset, dots[0], train_dev, val_dev, rsum, rk[0], loss, n_classes, sample_weight)
         for k in range(K):
             rr = rk[0, k]
             if rr != 0:
@@ -286,7 +315,7 @@ def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, 
 
 
 @jit
-def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
+def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
     """:func:`residual_gradient_folds_dense` for CSR X (one row sweep)."""
     n = indptr.shape[0] - 1
     K = W.shape[0]
@@ -306,7 +335,7 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, tr
             for t in range(d.shape[0]):
                 s += d[t] * wk[np.uint64(ix[t])]
             dots[k] = s
-        _folds_finish_row(i, fold[i], y, offset, dots, train_dev, val_dev, rsum, rk, loss, sample_weight)
+        _folds_finish_row(i, fold[i], y, offset, dots, train_dev, val_dev, rsum, rk, loss, n_classes, sample_weight)
         for k in range(K):
             rr = rk[k]
             if rr != 0:
@@ -354,18 +383,18 @@ def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
 
 
 @jit
-def _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight):
+def _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
     """Row by row, in order: R[i] (the K dot products) becomes the residuals the
     gradients sum; the loss sums are accumulated."""
     train_dev[:] = 0
     val_dev[:] = 0
     rsum[:] = 0
     for i in range(R.shape[0]):
-        _folds_finish_row(i, fold[i], y, offset, R[i], train_dev, val_dev, rsum, R[i], loss, sample_weight)
+        _folds_finish_row(i, fold[i], y, offset, R[i], train_dev, val_dev, rsum, R[i], loss, n_classes, sample_weight)
 
 
 @jit
-def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
+def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
     """:func:`residual_gradient_folds_dense` for CSC X: two column sweeps for all K models.
 
     The residuals live in a row-major (n, K) scratch, so that each stored
@@ -375,15 +404,15 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, tr
     K separate residual/gradient sweeps would read it 2K times.
     """
     R = np.empty((y.shape[0], W.shape[0]), dtype=data.dtype)
-    _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R)
+    _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R)
 
 
 @jit
-def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R):
+def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R):
     """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) scratch."""
     R[:, :] = 0
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
-    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight)
+    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
 
 
@@ -399,7 +428,7 @@ def _csc_column_chunk(indptr, c, n_chunks):
 
 @jit(parallel=True)
 def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offset, G, train_dev,
-                                        val_dev, rsum, loss, sample_weight, row_splits, R):  # fmt: skip
+                                        val_dev, rsum, loss, n_classes, sample_weight, row_splits, R):  # fmt: skip
     """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
 
     row_splits (n_chunks + 1, p) int: the stored entries of column j in the
@@ -413,12 +442,12 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offse
     """
     n_chunks = row_splits.shape[0] - 1
     if n_chunks <= 1:
-        _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R)
+        _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R)
         return
     R[:, :] = 0
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
-    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight)
+    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
     for c in prange(n_chunks):
         j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
         _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
@@ -443,7 +472,7 @@ def _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum):
 
 
 @jit(parallel=True)
-def residual_gradient_folds_dense_chunked(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):
+def residual_gradient_folds_dense_chunked(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s):
     """:func:`residual_gradient_folds_dense` over ``work_G.shape[0]`` row chunks, multi-threaded.
 
     work_G (n_chunks, K, p) and work_s (n_chunks, 3, K) scratch; the chunks'
@@ -452,36 +481,36 @@ def residual_gradient_folds_dense_chunked(X, y, fold, W, offset, G, train_dev, v
     n = X.shape[0]
     n_chunks = work_G.shape[0]
     if n_chunks <= 1:
-        residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
+        residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         return
     weighted = sample_weight.shape[0] > 0
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
         residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, offset, work_G[c],
-                                      work_s[c, 0], work_s[c, 1], work_s[c, 2], loss,
+                                      work_s[c, 0], work_s[c, 1], work_s[c, 2], loss, n_classes,
                                       sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
     _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
 
 
 @jit(parallel=True)
 def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, offset, G, train_dev,
-                                        val_dev, rsum, loss, sample_weight, work_G, work_s):  # fmt: skip
+                                        val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s):  # fmt: skip
     """:func:`residual_gradient_folds_csr` over row chunks (see the dense version)."""
     n = indptr.shape[0] - 1
     n_chunks = work_G.shape[0]
     if n_chunks <= 1:
-        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
+        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         return
     weighted = sample_weight.shape[0] > 0
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
         residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, offset,
-                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2], loss,
-                                      sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
+                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2], loss, n_classes,
+                                    sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
     _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
 
 
-def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):  # pragma: no cover
+def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s):  # pragma: no cover
     """Storage-generic K-model sweep (compiled code only).
 
     work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
@@ -495,43 +524,43 @@ def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, r
 
 
 @overload(residual_gradient_folds)
-def _residual_gradient_folds_overload(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):
+def _residual_gradient_folds_overload(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s):
     kind = _design_kind(design)
     # work_G None: a single row chunk, the serial sweep (no parallel code compiled)
     serial = isinstance(work_G, types.NoneType)
     if kind == "dense" and serial:
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
-            residual_gradient_folds_dense(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
+            residual_gradient_folds_dense(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         )
     if kind == "dense":
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_dense_chunked(
-                design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s
+                design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s
             )
         )
     if kind == "csr" and serial:
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_csr(
-                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight
             )
         )
     if kind == "csr":
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_csr_chunked(
-                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight,
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight,
                 work_G, work_s,
             )
         )  # fmt: skip
     if kind == "csc" and serial:
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             _folds_csc_sweeps(
-                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_s
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_s
             )
         )
     if kind == "csc":
-        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_csc_chunked(
-                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight,
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight,
                 work_G, work_s,
             )
         )

@@ -15,7 +15,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv, train_test_split
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from scipy.special import logsumexp
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -286,31 +287,39 @@ class _EarlyStoppedModel(BaseEstimator):
         """Store the fitted attributes from ``final = (coef, intercept, u, n_iter)``."""
         coef, intercept, u, n_iter = final
         chosen_on = split_path if split_path is not None else path
-        self._set_coef(np.array(coef), float(intercept) if self.fit_intercept else 0.0)
+        self._set_coef(np.array(coef), np.array(intercept, dtype=np.float64) if self.fit_intercept
+                       else np.zeros(np.shape(intercept)))  # fmt: skip
         if u is not None:
             self.u_ = np.array(u)
         self.n_iter_ = int(n_iter)
         # the selection rule compares magnitudes with the start alpha: in the
         # fit's (standardized) coordinates, not the original units
         scale = getattr(path, "x_scale", None)
-        self._store_selection(np.asarray(coef) if scale is None else coef * scale, u)
+        coef = np.asarray(coef)
+        if scale is not None:
+            coef = coef * (scale[:, None] if coef.ndim == 2 else scale)
+        self._store_selection(coef, u)
         self.best_iter_ = best_iter
         self.validation_loss_ = getattr(chosen_on, "val_curve", None)
         self.status_ = path.status
         self.path_ = chosen_on
 
-    def _set_coef(self, coef, intercept: float) -> None:
+    def _set_coef(self, coef, intercept) -> None:
         self.coef_ = coef
-        self.intercept_ = intercept
+        self.intercept_ = float(intercept)
 
     def _linear_predictor(self, X):
-        """``X @ coef_ + intercept_`` (n,) for validated X."""
+        """``X @ coef_.T + intercept_`` for validated X: (n,) for a coef_ of one
+        row (or a regressor's (p,)), else (n, K)."""
         check_is_fitted(self)
         _reject_strings(X, "X")
         X = _sparse_to_csr(X)
         X = validate_data(self, X, accept_sparse=_SPARSE_FORMATS, dtype=[np.float64, np.float32], reset=False)
-        coef = np.ravel(self.coef_)
-        return np.asarray(X @ coef).ravel() + np.ravel(self.intercept_)[0]
+        coef = np.asarray(self.coef_)
+        if coef.ndim == 1 or coef.shape[0] == 1:
+            # a Python float keeps float32 data in float32
+            return np.asarray(X @ coef.ravel()).ravel() + float(np.ravel(self.intercept_)[0])
+        return np.asarray(X @ coef.T) + self.intercept_.astype(coef.dtype)
 
 
 class _EarlyStoppedRegressor(RegressorMixin, _EarlyStoppedModel):
@@ -349,14 +358,10 @@ class _EarlyStoppedRegressor(RegressorMixin, _EarlyStoppedModel):
 
 
 class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
-    """A binary classifier on the logistic loss: labels become 0/1 targets
-    (``classes_[1]`` is the positive class), ``coef_`` is (1, n_features) as
-    in scikit-learn's linear classifiers."""
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
+    """A classifier on the logistic loss, as scikit-learn's linear
+    classifiers: two classes become 0/1 targets (``classes_[1]`` is the
+    positive class) and ``coef_`` is (1, n_features); K > 2 classes fit the
+    grouped multinomial (one-hot targets) and ``coef_`` is (K, n_features)."""
 
     def _fit_loss(self) -> str:
         return "log_loss"
@@ -369,30 +374,30 @@ class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
                 raise ValueError(
                     f"y has a single class ({classes[0]!r}), 1 class only; a classifier needs at "
                     "least two.")  # fmt: skip
-            if classes.shape[0] > 2:
-                raise ValueError(
-                    f"Only binary classification is supported. The type of the target is "
-                    f"{type_of_target(y)} ({classes.shape[0]} classes).")  # fmt: skip
             self.classes_ = classes
         known = np.isin(y, self.classes_)
         if not np.all(known):
             raise ValueError(
                 f"y_val has labels that are not among the training classes {list(self.classes_)}: "
                 f"{list(np.unique(np.asarray(y)[~known])[:5])}.")  # fmt: skip
-        # the path functions convert the 0/1 targets to X's dtype
-        return (np.asarray(y) == self.classes_[1]).astype(np.float64)
+        # the path functions convert the targets to X's dtype
+        if self.classes_.shape[0] == 2:
+            return (np.asarray(y) == self.classes_[1]).astype(np.float64)
+        return (np.asarray(y)[:, None] == self.classes_[None, :]).astype(np.float64)
 
     def _split_strata(self, y):
-        # keep both classes in both parts when each class has two rows or more
-        counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=2)
-        return y if counts.min() >= 2 else None
+        # keep every class in both parts when each class has two rows or more
+        labels = np.argmax(y, axis=1) if np.ndim(y) == 2 else np.asarray(y, dtype=np.int64)
+        counts = np.bincount(labels, minlength=self.classes_.shape[0])
+        return labels if counts.min() >= 2 else None
 
-    def _set_coef(self, coef, intercept: float) -> None:
-        self.coef_ = coef[None, :]
-        self.intercept_ = np.array([intercept], dtype=coef.dtype)
+    def _set_coef(self, coef, intercept) -> None:
+        # (p,) and a float for two classes, (p, K) and (K,) for more
+        self.coef_ = coef[None, :] if coef.ndim == 1 else np.ascontiguousarray(coef.T)
+        self.intercept_ = np.atleast_1d(intercept).astype(coef.dtype)
 
     def decision_function(self, X):
-        """The linear predictor ``X @ coef_[0] + intercept_[0]``, the log-odds of ``classes_[1]``.
+        """The linear predictors ``X @ coef_.T + intercept_``.
 
         Parameters
         ----------
@@ -401,13 +406,15 @@ class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
 
         Returns
         -------
-        ndarray of shape (n_samples,)
-            The log-odds; positive values predict ``classes_[1]``.
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Two classes: the log-odds of ``classes_[1]`` (positive values
+            predict it); more: each class's linear predictor (the largest
+            predicts it).
         """
         return self._linear_predictor(X)
 
     def predict_proba(self, X):
-        """Probabilities of the two classes.
+        """Probabilities of the classes.
 
         Parameters
         ----------
@@ -416,15 +423,13 @@ class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
 
         Returns
         -------
-        ndarray of shape (n_samples, 2)
+        ndarray of shape (n_samples, n_classes)
             Column k is the probability of ``classes_[k]``.
         """
-        eta = self._linear_predictor(X)
-        p1 = np.exp(-np.logaddexp(0.0, -eta))
-        return np.column_stack([1.0 - p1, p1])
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
-        """Log-probabilities of the two classes.
+        """Log-probabilities of the classes.
 
         Parameters
         ----------
@@ -433,11 +438,13 @@ class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
 
         Returns
         -------
-        ndarray of shape (n_samples, 2)
+        ndarray of shape (n_samples, n_classes)
             Column k is the log-probability of ``classes_[k]``.
         """
         eta = self._linear_predictor(X)
-        return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        if eta.ndim == 1:
+            return np.column_stack([-np.logaddexp(0.0, eta), -np.logaddexp(0.0, -eta)])
+        return eta - logsumexp(eta, axis=1, keepdims=True)
 
     def predict(self, X):
         """The more probable class of each row.
@@ -452,8 +459,9 @@ class _EarlyStoppedClassifier(ClassifierMixin, _EarlyStoppedModel):
         ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        positive = self._linear_predictor(X) > 0
-        return self.classes_[positive.astype(np.int64)]
+        eta = self._linear_predictor(X)
+        best = (eta > 0).astype(np.int64) if eta.ndim == 1 else np.argmax(eta, axis=1)
+        return self.classes_[best]
 
 
 class _DGLNNMethods:
@@ -691,11 +699,13 @@ class DGLNNRegressor(_DGLNNMethods, _EarlyStoppedRegressor):
 class DGLNNClassifier(_DGLNNMethods, _EarlyStoppedClassifier):
     """Group-sparse logistic regression by early-stopped DGLNN gradient descent.
 
-    The binary classifier of :class:`DGLNNRegressor`: the same fit of
+    The classifier of :class:`DGLNNRegressor`: the same fit of
     ``w_l = u_l^2 v_l`` on the logistic loss (docs/method.rst, 'Losses beyond
     least squares'), stopped at the pass with the lowest validation log-loss
     on a held-out split (stratified by class), then refit on all rows.  The
-    labels may be any two values; ``classes_[1]`` is the positive class.
+    labels may be any values: two classes fit the binary logistic model
+    (``classes_[1]`` is the positive class), more fit the grouped
+    multinomial, where a feature group is in or out for every class.
 
     Parameters
     ----------
@@ -769,13 +779,15 @@ class DGLNNClassifier(_DGLNNMethods, _EarlyStoppedClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two class labels, sorted; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, n_features)
-        The coefficients of the log-odds of ``classes_[1]``, on the scale of
-        the original columns.
-    intercept_ : ndarray of shape (1,)
-        The intercept of the log-odds (0.0 without ``fit_intercept``).
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; with two, ``classes_[1]`` is the positive
+        class.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Two classes: the coefficients of the log-odds of ``classes_[1]``;
+        more: each class's coefficients of the multinomial model (a group
+        is in or out for every class).  On the scale of the original columns.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The intercept(s) (0.0 without ``fit_intercept``).
     n_iter_ : int
         Iterations of the final model, counting the fast schedule's
         analytically skipped start.
@@ -827,6 +839,13 @@ class DGLNNClassifier(_DGLNNMethods, _EarlyStoppedClassifier):
     array([0, 1, 2])
     >>> model.predict_proba(X[:2]).shape
     (2, 2)
+
+    Three classes fit the grouped multinomial:
+
+    >>> y3 = np.digitize(X @ w_star + rng.logistic(size=300), [-1.0, 1.0])
+    >>> model = fastgs.DGLNNClassifier(groups=4).fit(X, y3)
+    >>> model.coef_.shape, {0, 1, 2} <= set(model.selected_groups_)
+    ((3, 120), True)
     """
 
     _parameter_constraints: dict = {
@@ -1104,7 +1123,8 @@ class _CrossValidatedDGLNN:
         y = self._fit_target(y, reset=True)
         sample_weight = _check_weights(sample_weight, X, "sample_weight")
         self._prepare(X)
-        folds = self._fold_labels(X, y, groups)
+        strata = self._split_strata(y)
+        folds = self._fold_labels(X, y if strata is None else strata, groups)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DivergenceWarning)
             warnings.simplefilter("ignore", PathConvergenceWarning)
@@ -1429,13 +1449,15 @@ class DGLNNClassifierCV(_CrossValidatedDGLNN, DGLNNClassifier):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two class labels, sorted; ``classes_[1]`` is the positive class.
-    coef_ : ndarray of shape (1, n_features)
-        The coefficients of the log-odds of ``classes_[1]``, on the scale of
-        the original columns.
-    intercept_ : ndarray of shape (1,)
-        The intercept of the log-odds (0.0 without ``fit_intercept``).
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted; with two, ``classes_[1]`` is the positive
+        class.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Two classes: the coefficients of the log-odds of ``classes_[1]``;
+        more: each class's coefficients of the multinomial model (a group
+        is in or out for every class).  On the scale of the original columns.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        The intercept(s) (0.0 without ``fit_intercept``).
     n_iter_ : int
         Iterations of the final model, counting the fast schedule's
         analytically skipped start.

@@ -220,18 +220,22 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
             s1 += x1[j] * wj
             s2 += x2[j] * wj
             s3 += x3[j] * wj
-        r0 = _finish_row(loss, y, i, s0, c, weighted, sample_weight, r)
-        r1 = _finish_row(loss, y, i + 1, s1, c, weighted, sample_weight, r)
-        r2 = _finish_row(loss, y, i + 2, s2, c, weighted, sample_weight, r)
-        r3 = _finish_row(loss, y, i + 3, s3, c, weighted, sample_weight, r)
-        total += r0[1]
-        total += r1[1]
-        total += r2[1]
-        total += r3[1]
-        a0 = r0[0]
-        a1 = r1[0]
-        a2 = r2[0]
-        a3 = r3[0]
+        res0, dev0 = _row(loss, y, i, s0, c, weighted, sample_weight)
+        res1, dev1 = _row(loss, y, i + 1, s1, c, weighted, sample_weight)
+        res2, dev2 = _row(loss, y, i + 2, s2, c, weighted, sample_weight)
+        res3, dev3 = _row(loss, y, i + 3, s3, c, weighted, sample_weight)
+        a0 = zero + res0
+        a1 = zero + res1
+        a2 = zero + res2
+        a3 = zero + res3
+        r[i] = a0
+        r[i + 1] = a1
+        r[i + 2] = a2
+        r[i + 3] = a3
+        total += dev0
+        total += dev1
+        total += dev2
+        total += dev3
         for j in range(p):
             g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
         i += _ROW_BLOCK
@@ -240,26 +244,32 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
         s = zero
         for j in range(p):
             s += xi[j] * w[j]
-        ri = _finish_row(loss, y, i, s, c, weighted, sample_weight, r)
-        total += ri[1]
-        a = ri[0]
+        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
+        a = zero + res
+        r[i] = a
+        total += dev
         for j in range(p):
             g[j] += a * xi[j]
         i += 1
     return total
 
 
-@jit
-def _finish_row(loss, y, i, s, offset, weighted, sample_weight, r):
-    """Row i's weighted residual (written to ``r[i]``, and returned in X's
-    dtype) and weighted loss, from its dot product s."""
-    res, dev = row_residual_loss(loss, y[i], s, offset)
+@jit(inline=True)
+def _row(loss, y, i, s, offset, weighted, sample_weight):
+    """Row i's weighted residual and weighted loss, from its dot product s.
+
+    The caller stores the residual: written here, the store keeps LLVM from
+    optimizing the caller's loops over the row (measured on the CSR sweep)."""
+    return _weighted_row(loss, y[i], s, offset, weighted, sample_weight[i] if weighted else 1.0)
+
+
+@jit(inline=True)
+def _weighted_row(loss, yi, s, offset, weighted, weight):
+    res, dev = row_residual_loss(loss, yi, s, offset)
     if weighted:
-        res *= sample_weight[i]
-        dev *= sample_weight[i]
-    ri = r.dtype.type(res)
-    r[i] = ri
-    return ri, float(dev)
+        res *= weight
+        dev *= weight
+    return res, dev
 
 
 @jit
@@ -371,9 +381,10 @@ def residual_gradient_loss_csr(data, indices, indptr, y, w, r, g, loss, offset, 
         s = zero
         for t in range(d.shape[0]):
             s += d[t] * w[np.uint64(ix[t])]
-        ri = _finish_row(loss, y, i, s, c, weighted, sample_weight, r)
-        total += ri[1]
-        a = ri[0]
+        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
+        a = zero + res
+        r[i] = a
+        total += dev
         for t in range(d.shape[0]):
             g[np.uint64(ix[t])] += d[t] * a
     return total
@@ -569,7 +580,9 @@ def residual_loss_dense(X, y, w, r, loss, offset, sample_weight):
         s = zero
         for j in range(p):
             s += xi[j] * w[j]
-        total += _finish_row(loss, y, i, s, c, weighted, sample_weight, r)[1]
+        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
+        r[i] = res
+        total += dev
     return total
 
 
@@ -666,7 +679,9 @@ def residual_loss_csr(data, indices, indptr, y, w, r, loss, offset, sample_weigh
         s = zero
         for t in range(d.shape[0]):
             s += d[t] * w[np.uint64(ix[t])]
-        total += _finish_row(loss, y, i, s, c, weighted, sample_weight, r)[1]
+        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
+        r[i] = res
+        total += dev
     return total
 
 
@@ -774,7 +789,9 @@ def residual_loss_csc(data, indices, indptr, y, w, r, loss, offset, sample_weigh
     weighted = sample_weight.shape[0] > 0
     total = 0.0
     for i in range(r.shape[0]):
-        total += _finish_row(loss, y, i, r[i], c, weighted, sample_weight, r)[1]
+        res, dev = _row(loss, y, i, r[i], c, weighted, sample_weight)
+        r[i] = res
+        total += dev
     return total
 
 

@@ -36,9 +36,11 @@ __all__ = [
     "SQUARED_ERROR",
     "LOG_LOSS",
     "POISSON",
+    "MULTINOMIAL",
     "LOSSES",
     "loss_code",
     "row_residual_loss",
+    "multinomial_row",
     "curvature_bound",
     "null_intercept",
 ]
@@ -46,6 +48,8 @@ __all__ = [
 SQUARED_ERROR = 0
 LOG_LOSS = 1
 POISSON = 2
+#: the grouped multinomial loss: ``log_loss`` with more than two classes
+MULTINOMIAL = 3
 
 #: The loss names fastgs accepts (scikit-learn's names) and their codes.
 LOSSES = {"squared_error": SQUARED_ERROR, "log_loss": LOG_LOSS, "poisson": POISSON}
@@ -63,7 +67,7 @@ def _xlogx(x):
     return x * math.log(x) if x > 0 else 0.0
 
 
-@jit
+@jit(inline=True)
 def row_residual_loss(loss, y, s, offset):
     """Residual and half deviance of one row.
 
@@ -111,6 +115,48 @@ def row_residual_loss(loss, y, s, offset):
 
 
 @jit
+def multinomial_row(label, dots, offsets, weight, residuals):
+    """One row of the multinomial loss over its K classes.
+
+    Parameters
+    ----------
+    label : float
+        The row's class, an integer in ``[0, K)``.
+    dots : ndarray of shape (K,)
+        The row's dot products with the K classes' weights.
+    offsets : ndarray of shape (K,)
+        Added to them: the linear predictors are ``eta = dots + offsets``.
+    weight : float
+        The row's weight ``s``.
+    residuals : ndarray of shape (K,)
+        Output: ``s (1[k = label] - p_k)`` with ``p = softmax(eta)``; may be
+        ``dots`` itself (read before written).
+
+    Returns
+    -------
+    float
+        The row's (unweighted) loss ``log sum_k e^eta_k - eta_label``, the
+        half deviance of a one-hot target.
+    """
+    K = dots.shape[0]
+    top = -np.inf
+    for k in range(K):
+        e = dots[k] + offsets[k]
+        if e > top:
+            top = e
+    total = 0.0
+    for k in range(K):
+        total += math.exp(dots[k] + offsets[k] - top)
+    log_norm = top + math.log(total)
+    c = int(label)
+    dev = log_norm - (dots[c] + offsets[c])
+    for k in range(K):
+        p = math.exp(dots[k] + offsets[k] - log_norm)
+        residuals[k] = weight * ((1.0 if k == c else 0.0) - p)
+    return dev
+
+
+@jit
 def intercept_step(loss, residual_sum, weight_sum, target_sum):
     """The change of a GLM's intercept after a sweep (docs/method.rst,
     'Losses beyond least squares').
@@ -128,6 +174,9 @@ def intercept_step(loss, residual_sum, weight_sum, target_sum):
         return 0.0
     if loss == LOG_LOSS:
         return 4.0 * residual_sum / weight_sum
+    if loss == MULTINOMIAL:
+        # the softmax's curvature is at most 1/2 in every direction
+        return 2.0 * residual_sum / weight_sum
     return residual_sum / weight_sum
 
 
@@ -139,6 +188,8 @@ def curvature_bound(loss: int, null_mean: float) -> float:
     the null model, its mean ``null_mean``."""
     if loss == LOG_LOSS:
         return 0.25
+    if loss == MULTINOMIAL:
+        return 0.5
     if loss == POISSON:
         return float(null_mean)
     return 1.0

@@ -12,18 +12,20 @@ import warnings
 import numpy as np
 
 from . import solvers
+from .solvers import multinomial_scratch
 from ._validation import (
     Design,
     check_design,
     check_sample_weight,
     check_target_for_loss,
+    one_hot_labels,
     check_scalar,
     check_target,
     empty_design_like,
     match_design,
 )
 from .groups import Groups, make_groups
-from .losses import SQUARED_ERROR, loss_code
+from .losses import MULTINOMIAL, SQUARED_ERROR, loss_code
 # the run's constants stay reachable from here, where they used to live
 from .run import DEFAULT_ETA_FACTOR as DEFAULT_ETA_FACTOR
 from .run import DEFAULT_N_ITER_NO_CHANGE as DEFAULT_N_ITER_NO_CHANGE
@@ -70,13 +72,24 @@ __all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
 
 
+def _class_groups(grp: Groups, n_classes: int) -> Groups:
+    """The groups of the (K p,) class-major weights of the multinomial loss:
+    group l holds its features' weights for every class, under one magnitude
+    (docs/method.rst, 'Losses beyond least squares'); ``grp`` itself for K = 1."""
+    if n_classes == 1:
+        return grp
+    p = grp.n_features
+    return make_groups([np.concatenate([k * p + grp.indices(l) for k in range(n_classes)])
+                        for l in range(grp.n_groups)], n_classes * p)  # fmt: skip
+
+
 class _Problem:
     """Canonical training (and validation) data shared by the path functions:
     the design, the targets, the rows' weights, centering and scaling, and
     the loss with its sums (``glm``, see :func:`fastgs.solvers.loss_and_gradient`)."""
 
     def __init__(self, X, y, X_val, y_val, fit_intercept, standardize=False, loss="squared_error",
-                 sample_weight=None, sample_weight_val=None):  # fmt: skip
+                 sample_weight=None, sample_weight_val=None, n_jobs=None):  # fmt: skip
         if not isinstance(fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
         check_bool(standardize, "standardize")
@@ -92,9 +105,18 @@ class _Problem:
         self.work = self.design.workspace()
         n, p = self.design.shape
         dtype = self.design.dtype
-        y = check_target(y, n, dtype, "y")
         sw = check_sample_weight(sample_weight, n, dtype)
-        mean_y = check_target_for_loss(y, loss, sw)
+        self.n_classes = 1
+        if loss == "log_loss" and np.ndim(y) == 2:
+            # the grouped multinomial: one-hot targets, one row of weights per class
+            y, frequencies = one_hot_labels(y, n, sw, "y")
+            y = y.astype(dtype)
+            self.n_classes = frequencies.shape[0]
+            self.loss_code = MULTINOMIAL
+            mean_y = 1.0
+        else:
+            y = check_target(y, n, dtype, "y")
+            mean_y = check_target_for_loss(y, loss, sw)
         self.center = bool(fit_intercept)
         squared = self.loss_code == SQUARED_ERROR
         if self.center:
@@ -112,7 +134,7 @@ class _Problem:
         self.standardize = bool(standardize)
         if self.standardize:
             self.x_scale = column_scales(self.design.column_mean_squares(sw), self.x_offset, self.center)
-            self.inv_scale = (1.0 / self.x_scale).astype(dtype)
+            self.inv_scale = np.tile(1.0 / self.x_scale, self.n_classes).astype(dtype)
         else:
             self.x_scale = None
             self.inv_scale = np.empty(0, dtype=dtype)
@@ -123,9 +145,14 @@ class _Problem:
         sw_val = None
         if X_val is not None:
             val = match_design(X_val, self.design, "X_val")
-            yv = check_target(y_val, val.shape[0], dtype, "y_val")
             sw_val = check_sample_weight(sample_weight_val, val.shape[0], dtype, "sample_weight_val")
-            check_target_for_loss(yv, loss, sw_val, "y_val", training=False)
+            if self.n_classes > 1:
+                if np.ndim(y_val) != 2 or np.shape(y_val)[1] != self.n_classes:
+                    raise ValueError(f"y_val must be one-hot with {self.n_classes} columns, as y.")
+                yv = one_hot_labels(y_val, val.shape[0], None, "y_val", training=False)[0].astype(dtype)
+            else:
+                yv = check_target(y_val, val.shape[0], dtype, "y_val")
+                check_target_for_loss(yv, loss, sw_val, "y_val", training=False)
             if self.center and squared:
                 yv = (yv - dtype.type(self.y_offset)).astype(dtype)
             self.val_arrays = val.arrays
@@ -139,11 +166,17 @@ class _Problem:
         target_sum = mean_y * weight_sum
         m = self.y_val.shape[0]
         val_weight_sum = float(m if sw_val is None else sw_val.sum(dtype=np.float64))
-        sums, self.intercept0 = glm_setup(self.loss_code, self.center, weight_sum, target_sum,
-                                          val_weight_sum)  # fmt: skip
+        sums, b0 = glm_setup(self.loss_code, self.center, weight_sum, target_sum, val_weight_sum)
+        self.intercept0 = np.array([b0])
+        classes = None
+        if self.n_classes > 1:
+            # the model with only intercepts (or none)
+            self.intercept0 = np.log(frequencies) if self.center else np.zeros(self.n_classes)
+            work_G, work_s = self.design.fold_workspace(self.n_classes, resolve_n_jobs(n_jobs))
+            classes = multinomial_scratch(n, m, self.n_classes, p, dtype, work_G, work_s)
         empty = np.empty(0, dtype=dtype)
         self.glm = (np.int64(self.loss_code), empty if sw is None else sw,
-                    empty if sw_val is None else sw_val, sums)  # fmt: skip
+                    empty if sw_val is None else sw_val, sums, classes)  # fmt: skip
 
     @property
     def dtype(self):
@@ -159,22 +192,46 @@ class _Problem:
         already overflows (nothing could be fit).
         """
         n, p = self.design.shape
-        g = np.empty(p, dtype=self.dtype)
+        K = self.n_classes
+        g = np.empty(K * p, dtype=self.dtype)
         r = np.empty(n, dtype=self.dtype)
-        loss, _ = solvers.loss_and_gradient(
-            self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.work,
-            self.x_offset, self.center, self.inv_scale, self.glm, self.intercept0,
+        loss = solvers.loss_and_gradient(
+            self.design.arrays, self.y, np.zeros(K * p, dtype=self.dtype), r, g, self.work,
+            self.x_offset, self.center, self.inv_scale, self.glm, self.intercept0, np.empty(K),
         )  # fmt: skip
         check_scale(g, loss)
         return g
 
     def intercepts(self, coefs: np.ndarray, linear_intercepts: np.ndarray) -> np.ndarray:
         """The intercepts of the recorded models on the original columns:
-        the solver's intercept of the linear predictor, plus the centering."""
-        b = self.y_offset + np.asarray(linear_intercepts, dtype=np.float64)
+        the solver's intercepts of the linear predictor (k, K), plus the
+        centering; (k,) for one linear predictor, else (k, K)."""
+        K = self.n_classes
+        b = self.y_offset + np.asarray(linear_intercepts, dtype=np.float64).reshape(coefs.shape[0], K)
         if self.center:
-            b = b - coefs.astype(np.float64) @ self.x_offset.astype(np.float64)
-        return b.astype(self.dtype)
+            per_class = coefs.astype(np.float64).reshape(coefs.shape[0], K, -1)
+            b = b - per_class @ self.x_offset.astype(np.float64)
+        return (b[:, 0] if K == 1 else b).astype(self.dtype)
+
+    def class_groups(self, grp: Groups) -> Groups:
+        """The groups of the run's weights (see :func:`_class_groups`)."""
+        return _class_groups(grp, self.n_classes)
+
+    def as_classes(self, path, grp: Groups):
+        """A multinomial run's path with the weights as (p, K) coefficients and
+        the user's groups (a no-op for one linear predictor)."""
+        K = self.n_classes
+        if K == 1:
+            return path
+        p = grp.n_features
+
+        def per_class(w):
+            return None if w is None else np.moveaxis(np.asarray(w).reshape(*w.shape[:-1], K, p), -2, -1)
+
+        path.coefs = per_class(path.coefs)
+        path.best_coef = per_class(path.best_coef)
+        path.groups = grp
+        return path
 
 
 def _warn_if_badly_scaled(design: Design, x_offset: np.ndarray, func: str) -> None:
@@ -264,7 +321,8 @@ def dglnn_path(
         same until the switch, then the constant direction step ``step_v``
         (docs/method.rst, 'Algorithm 2: constant direction step'); "gd": plain
         gradient descent from a balanced start (docs/method.rst, 'Plain
-        gradient descent').  "auto" is "alg2".
+        gradient descent').  "auto" is "alg2", and "alg1" for
+        ``loss="log_loss"``.
     update : {"simultaneous", "sequential"}, default="simultaneous"
         "simultaneous" takes the magnitude step with the correlation of the
         direction step (one pass over X per iteration); "sequential"
@@ -399,9 +457,12 @@ def dglnn_path(
                          tol, early_end=X_val is not None, loss=loss)  # fmt: skip
     resolve_n_jobs(n_jobs)
     prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize, loss, sample_weight,
-                    sample_weight_val)  # fmt: skip
+                    sample_weight_val, n_jobs)  # fmt: skip
     p = prob.design.shape[1]
-    grp: Groups = make_groups(groups, p)
+    user_groups: Groups = make_groups(groups, p)
+    grp = prob.class_groups(user_groups)
+    if prob.n_classes > 1 and (u0 is not None or v0 is not None):
+        raise ValueError("u0 and v0 are not supported with a multinomial target.")
     L = grp.n_groups
     dtype = prob.dtype
 
@@ -411,8 +472,9 @@ def dglnn_path(
         _warn_if_badly_scaled(prob.design, prob.x_offset, "dglnn_path")
     gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
-    run = DGLNNRun(opts, p, L, dtype, u, v, _stop, prob.x_scale)
-    run.fstate[solvers.F_INTERCEPT] = prob.intercept0
+    run = DGLNNRun(opts, grp.n_features, L, dtype, u, v, _stop, prob.x_scale,
+                   intercepts=prob.intercept0)  # fmt: skip
+    run.inv_scale = prob.inv_scale
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
@@ -421,7 +483,8 @@ def dglnn_path(
             opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
             *run.stop, opts.end_rule, run.records, run.istate, run.fstate,
         )  # fmt: skip
-    return run.result(opts, grp, t0, gamma, eta, v, prob.has_val, prob.intercepts, "dglnn_path")
+    path = run.result(opts, grp, t0, gamma, eta, v, prob.has_val, prob.intercepts, "dglnn_path")
+    return prob.as_classes(path, user_groups)
 
 
 
@@ -556,7 +619,10 @@ def dlnn_path(
     best_w = np.zeros(p, dtype=dtype)
     train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-    intercept_state = np.array([prob.intercept0, prob.intercept0])
+    if prob.n_classes > 1:
+        raise ValueError("dlnn_path fits one linear predictor: a multinomial (one-hot) target is "
+                         "not supported; use dglnn_path.")  # fmt: skip
+    intercept_state = np.full(2, float(prob.intercept0[0]))
     rec_b = np.zeros(k)
     with compiled_threads(n_jobs):
         n_rec, code, status_iter, best_iter, _, stop = solvers.dlnn_solve(
@@ -785,9 +851,15 @@ def dglnn_cv_path(
     design = check_design(X, "X")
     n, p = design.shape
     dtype = design.dtype
-    y = check_target(y, n, dtype, "y")
     sw = check_sample_weight(sample_weight, n, dtype)
-    check_target_for_loss(y, loss, sw)
+    C = 1  # linear predictors per model: the classes of a multinomial target
+    if loss == "log_loss" and np.ndim(y) == 2:
+        C = int(np.shape(y)[1])
+        y = one_hot_labels(y, n, sw, "y")[0].astype(dtype)
+        code = MULTINOMIAL
+    else:
+        y = check_target(y, n, dtype, "y")
+        check_target_for_loss(y, loss, sw)
     grp: Groups = make_groups(groups, p)
     fold, K = _fold_labels(cv, n, random_state)
     n_val = np.bincount(fold, minlength=K).astype(np.int64)
@@ -799,7 +871,7 @@ def dglnn_cv_path(
     # models 0..K-1: the folds; model K (with refit): all rows, no validation rows
     M = K + int(refit)
     if design.kind != "dense":
-        design = design.as_sparse_kind(_cv_sweep_storage(M, p, dtype))
+        design = design.as_sparse_kind(_cv_sweep_storage(M * C, p, dtype))
         if design.kind == "csc":
             # the threaded CSC sweep splits each column by rows; sorted for any
             # n_jobs, since the order of a column's entries sets the bits
@@ -814,9 +886,19 @@ def dglnn_cv_path(
     y_fold = np.append(np.bincount(fold, weights=y.astype(np.float64) * (1.0 if sw is None else sw),
                                    minlength=K), np.zeros(M - K))  # fmt: skip
     target_sums = y_fold[:K].sum() - y_fold
+    class_weights = np.zeros((M, C))
     for k in range(M):
-        check_target_for_loss(y[fold != k], loss, None if sw is None else sw[fold != k],
-                              f"y (the training rows of fold {k})" if k < K else "y")  # fmt: skip
+        rows = fold != k
+        name = f"y (the training rows of fold {k})" if k < K else "y"
+        if C > 1:
+            counts = np.bincount(y[rows].astype(np.int64), minlength=C,
+                                 weights=None if sw is None else sw[rows])  # fmt: skip
+            if np.any(counts <= 0):
+                raise ValueError(f"{name}: class(es) {list(np.flatnonzero(counts <= 0))} have no "
+                                 "rows; use stratified folds (e.g. StratifiedKFold).")  # fmt: skip
+            class_weights[k] = counts
+        else:
+            check_target_for_loss(y[rows], loss, None if sw is None else sw[rows], name)
     check_bool(standardize, "standardize")
     if fit_intercept or standardize:
         # per-fold column sums: model k's training rows are all rows but fold k's
@@ -829,7 +911,8 @@ def dglnn_cv_path(
         sq_fold = np.vstack([sq_fold, np.zeros((M - K, p))])
         mean_squares = (sq_fold[:K].sum(axis=0) - sq_fold) / train_weight[:, None]
         x_scales = np.vstack([column_scales(mean_squares[k], means[k], fit_intercept) for k in range(M)])
-        inv_scales = (1.0 / x_scales).astype(dtype)
+        # one scale per column, for each class's weights of a multinomial model
+        inv_scales = np.tile(1.0 / x_scales, (1, C)).astype(dtype)
         total_weight = w_fold.sum()
         full_scale = column_scales(sq_fold[:K].sum(axis=0) / total_weight, col_all / total_weight,
                                    fit_intercept)  # fmt: skip
@@ -839,23 +922,30 @@ def dglnn_cv_path(
     x_offsets = means.astype(dtype) if center else np.zeros((M, p), dtype=dtype)
     model_sums = np.empty((M, solvers.N_GLM_SUMS))
     intercepts = np.zeros(M)
+    intercepts = np.zeros(M * C)
     for k in range(M):
-        model_sums[k], intercepts[k] = glm_setup(code, center, train_weight[k], target_sums[k],
-                                                 val_weight[k])  # fmt: skip
+        model_sums[k], intercepts[k * C] = glm_setup(code, center, train_weight[k], target_sums[k],
+                                                     val_weight[k])  # fmt: skip
+        if center and C > 1:
+            # the model with only intercepts: the log class shares
+            intercepts[k * C : (k + 1) * C] = np.log(class_weights[k] / class_weights[k].sum())
     if center and code == SQUARED_ERROR:
         # least squares: each model's intercept is its training rows' mean target
         intercepts = (target_sums / train_weight).astype(dtype).astype(np.float64)
+    user_groups, grp = grp, _class_groups(grp, C)
 
     # every model's X_k^T y_k / n_k (one sweep at w = 0) for its automatic steps
-    W0 = np.zeros((M, p), dtype=dtype)
-    G0 = np.empty((M, p), dtype=dtype)
-    work = [np.empty(M, dtype=dtype) for _ in range(6)]
+    W0 = np.zeros((M, C * p), dtype=dtype)
+    G0 = np.empty((M, C * p), dtype=dtype)
+    work = [np.empty(M * C, dtype=dtype) for _ in range(4)] + [np.empty(M, dtype=dtype) for _ in range(2)]
     sw_arg = np.empty(0, dtype=dtype) if sw is None else sw
-    work_G, work_s = design.fold_workspace(M, resolve_n_jobs(n_jobs))  # scratch of the threaded sweep
+    # scratch of the threaded sweep
+    work_G, work_s = design.fold_workspace(M * C, resolve_n_jobs(n_jobs))
     with compiled_threads(n_jobs):
         solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, intercepts, inv_scales,
-                                 center, np.int64(code), sw_arg, model_sums, np.empty(M), G0,
-                                 work[1], work[2], work[3], work[4], work[5], work_G, work_s)  # fmt: skip
+                                 center, np.int64(code), np.int64(C), sw_arg, model_sums,
+                                 np.empty(M * C), G0, work[1], work[2], work[3], work[4], work[5],
+                                 work_G, work_s)  # fmt: skip
     for k in range(M):
         # work[4], work[5]: the training and validation losses at w = 0
         check_scale(G0[k], work[4][k] + work[5][k])
@@ -865,7 +955,7 @@ def dglnn_cv_path(
         _warn_if_badly_scaled(design, full_offset, "dglnn_cv_path")
     L = grp.n_groups
     U = np.empty((M, L), dtype=dtype)
-    V = np.empty((M, p), dtype=dtype)
+    V = np.empty((M, C * p), dtype=dtype)
     gammas = np.empty(M, dtype=dtype)
     t0s = np.zeros(M, dtype=np.int64)
     etas = np.empty(M, dtype=dtype)
@@ -877,14 +967,15 @@ def dglnn_cv_path(
     switch_iters = np.empty(M, dtype=np.int64)
     best_u = U[M - 1].copy()
     best_v = V[M - 1].copy()
-    best_b = intercepts[M - 1 :].copy()
+    best_b = intercepts[(M - 1) * C :].copy()
     with compiled_threads(n_jobs):
         n_eval, code, status_iter, best_t, stop = solvers.dglnn_cv_solve(
             design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, intercepts,
-            inv_scales, center, np.int64(code), sw_arg, model_sums, opts.code, opts.sequential, gammas,
+            inv_scales, center, np.int64(code), np.int64(C), sw_arg, model_sums, opts.code,
+            opts.sequential, gammas,
             etas, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves,
             switch_iters, work_G, work_s, K, best_u, best_v, best_b, opts.end_rule,
-            True if resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE else None,
+            True if resolve_n_jobs(n_jobs) > 1 and M * C * p >= solvers.MODELS_THREADED_MIN_SIZE else None,
         )  # fmt: skip
     status = status_of(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
     warn_if_diverged(status, "dglnn_cv_path")
@@ -898,9 +989,13 @@ def dglnn_cv_path(
         coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
         if standardize:
             coef *= inv_scales[K]
-        intercept = float(best_b[0])
+        intercept = best_b.copy()
         if center:
-            intercept -= float(coef.astype(np.float64) @ x_offsets[K].astype(np.float64))
+            intercept -= coef.astype(np.float64).reshape(C, p) @ x_offsets[K].astype(np.float64)
+        if C == 1:
+            intercept = float(intercept[0])
+        else:
+            coef = np.ascontiguousarray(coef.reshape(C, p).T)
         refit_fields = dict(best_coef=coef, best_u=best_u, best_intercept=intercept,
                             refit_t0=int(t0s[K]), refit_train_curve=train_curves[:n_eval, K])  # fmt: skip
     sequential = opts.sequential and opts.algorithm != "gd"
@@ -914,7 +1009,7 @@ def dglnn_cv_path(
         fold=fold,
         switch_iters=np.where(switch_iters[:K] >= 0, switch_iters[:K] + t0s[:K], -1),
         status=status,
-        groups=grp,
+        groups=user_groups,
         step_u=gammas[:K].astype(np.float64),
         step_v=etas[:K].astype(np.float64),
         n_passes=int(1 + n_eval + (n_eval - 1 if sequential else 0)),

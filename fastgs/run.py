@@ -232,8 +232,12 @@ class DGLNNOptions:
         if algorithm == "auto":
             # Algorithm 2 with the automatic switch for both schedules: with the
             # fast schedule, Algorithm 1 also diverges late (after the useful
-            # window) in noisy settings (bench/fast_schedule.py)
-            algorithm = "alg2"
+            # window) in noisy settings (bench/fast_schedule.py).  The logistic
+            # losses take Algorithm 1: on (nearly) separable classes the
+            # magnitudes grow without bound, and the constant direction step,
+            # scaled by u^2, overshoots (docs/method.rst, 'Losses beyond least
+            # squares')
+            algorithm = "alg1" if loss == "log_loss" else "alg2"
         if not isinstance(algorithm, str) or algorithm not in ALGORITHM_CODES:
             raise ValueError(
                 f"algorithm must be 'auto' or one of {sorted(ALGORITHM_CODES)}, got {algorithm!r}."
@@ -331,7 +335,8 @@ class DGLNNRun:
     around sweeps on a cluster).
     """
 
-    def __init__(self, opts: DGLNNOptions, p: int, L: int, dtype, u, v, stop=None, x_scale=None):
+    def __init__(self, opts: DGLNNOptions, p: int, L: int, dtype, u, v, stop=None, x_scale=None,
+                 intercepts=(0.0,)):  # fmt: skip
         self.stop = stop_rule(stop, opts.max_iter)
         self.x_scale = x_scale
         self.inv_scale = self.inverse_scale(x_scale, dtype)
@@ -347,7 +352,8 @@ class DGLNNRun:
             v.copy(),  # best v
             np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # training loss curve
             np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # validation loss curve
-            np.zeros(k),  # the intercept of the linear predictor (solvers.F_INTERCEPT)
+            np.zeros((k, len(intercepts))),  # the intercepts of the linear predictor
+            np.tile(np.asarray(intercepts, dtype=np.float64), (3, 1)),  # now, previous, best
         )
         self.istate, self.fstate = solvers.new_run_state(opts.code, opts.switch_rule, opts.switch_at)
 
@@ -364,7 +370,7 @@ class DGLNNRun:
         intercepts : callable, ((k, p) coefficients, (k,) intercepts of the
             linear predictor as the solver holds them) -> (k,) intercepts
         """
-        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve, rec_b = (
+        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve, rec_b, b = (
             self.records)  # fmt: skip
         ist = self.istate
         n_rec = int(ist[solvers.I_RECORDS])
@@ -389,8 +395,7 @@ class DGLNNRun:
             best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
             if self.x_scale is not None:
                 best_coef *= self.inv_scale
-            best_b = np.array([self.fstate[solvers.F_BEST_INTERCEPT]])
-            best_intercept = float(intercepts(best_coef[None, :], best_b)[0])
+            best_intercept = intercepts(best_coef[None, :], b[solvers.B_BEST][None, :])[0]
         # passes over X: the start's X^T y, one per evaluated iterate, one more per
         # sequential update
         evaluated = (status_iter + 1) if code != STATUS_OK else last_pass + 1

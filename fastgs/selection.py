@@ -118,8 +118,11 @@ def _fitted_group_selection(coef, u, groups, alpha, weight_normalized):
     if weight_normalized and u is not None:
         magnitudes, start = np.asarray(u, dtype=np.float64) ** 2, float(alpha) ** 2
     else:
-        squares = np.bincount(groups.feature_group, weights=np.asarray(coef, np.float64) ** 2,
-                              minlength=groups.n_groups)  # fmt: skip
+        # a multinomial coef (p, K): a feature's weights for every class
+        per_feature = np.asarray(coef, np.float64) ** 2
+        if per_feature.ndim == 2:
+            per_feature = per_feature.sum(axis=1)
+        squares = np.bincount(groups.feature_group, weights=per_feature, minlength=groups.n_groups)
         magnitudes, start = np.sqrt(squares), float(alpha) ** 3 / np.sqrt(2.0)
     selected = select_groups(magnitudes, start=start)
     return selected, np.isin(groups.feature_group, selected)

@@ -20,11 +20,12 @@ Conventions shared by the solvers (docs/method.rst, 'The model and the loss'):
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import prange, types
+from numba.extending import overload
 
 from ._jit import jit
 from .cv_kernels import residual_gradient_folds
-from .losses import intercept_step
+from .losses import MULTINOMIAL, intercept_step
 from .kernels import (
     _copy,
     _group_span,
@@ -77,24 +78,107 @@ def _all_finite(x):
 
 
 # The loss of a run reaches the compiled loops as one tuple ``glm``:
-# ``(loss, sample_weight, sample_weight_val, sums)`` with the loss code
-# (fastgs.losses), the rows' weights ((0,) for none) and float64 sums:
+# ``(loss, sample_weight, sample_weight_val, sums, classes)`` with the loss code
+# (fastgs.losses), the rows' weights ((0,) for none), float64 sums:
 GLM_WEIGHT_SUM = 0  # sum of the training rows' weights (n unweighted)
 GLM_TARGET_SUM = 1  # sum of weight * y over the training rows
 GLM_VAL_WEIGHT_SUM = 2  # sum of the validation rows' weights
 GLM_CURVATURE = 3  # the gradient is divided by this (fastgs.losses.curvature_bound)
 GLM_FIT_INTERCEPT = 4  # 1: the intercept moves with the fit (losses other than least squares)
 N_GLM_SUMS = 5
+# and ``classes``: None for one linear predictor per row, or for the
+# multinomial loss the scratch of its K-class sweep (see multinomial_scratch):
+# the weights w (K p,) are then the K classes' rows of a (K, p) matrix, and
+# y holds each row's class.
+
+
+def multinomial_scratch(n: int, m: int, n_classes: int, p: int, dtype, work_G=None, work_s=None):
+    """The ``classes`` entry of ``glm`` for the multinomial loss: fold labels
+    that make every training row train and every validation row validate the
+    one K-class model of the K-model sweep, and its small buffers."""
+    return (np.full(n, -1, dtype=np.int64), np.zeros(m, dtype=np.int64),
+            np.empty(n_classes), np.empty(n_classes, dtype=dtype), np.empty(n_classes, dtype=dtype),
+            np.empty((n_classes, p), dtype=dtype), np.empty(n_classes, dtype=dtype), work_G, work_s)  # fmt: skip
+
+
+def _sweep(design, y, w, r, g, work, x_offset, center, glm, intercept, rsum):  # pragma: no cover
+    """Residuals, unscaled centered gradient and loss sum of one pass (compiled only)."""
+    raise NotImplementedError
+
+
+def _validation_sweep(design, y, w, r, x_offset, center, glm, intercept):  # pragma: no cover
+    """The validation loss sum (compiled only)."""
+    raise NotImplementedError
+
+
+@overload(_sweep)
+def _sweep_overload(design, y, w, r, g, work, x_offset, center, glm, intercept, rsum):
+    if isinstance(glm.types[4], types.NoneType):
+        def scalar(design, y, w, r, g, work, x_offset, center, glm, intercept, rsum):
+            shift = _dot(x_offset, w) if center else g.dtype.type(0)
+            total = residual_gradient_loss(design, y, w, r, g, work, glm[0], intercept[0] - shift,
+                                           glm[1])  # fmt: skip
+            s = r.dtype.type(0)
+            for i in range(r.shape[0]):
+                s += r[i]
+            rsum[0] = s
+            if center:
+                for j in range(g.shape[0]):
+                    g[j] -= x_offset[j] * s
+            return total
+        return scalar
+
+    def multinomial(design, y, w, r, g, work, x_offset, center, glm, intercept, rsum):
+        fold, _, offsets, dev, dev_val, _, sums_k, work_G, work_s = glm[4]
+        K = intercept.shape[0]
+        p = x_offset.shape[0]
+        W = w.reshape((K, p))
+        G = g.reshape((K, p))
+        for k in range(K):
+            offsets[k] = intercept[k] - (_dot(x_offset, W[k]) if center else 0.0)
+        residual_gradient_folds(design, y, fold, W, offsets, G, dev, dev_val, sums_k, np.int64(MULTINOMIAL),
+                                np.int64(K), glm[1], work_G, work_s)  # fmt: skip
+        for k in range(K):
+            rsum[k] = sums_k[k]
+            if center:
+                gk = G[k]
+                for j in range(p):
+                    gk[j] -= x_offset[j] * sums_k[k]
+        return float(dev[0])
+    return multinomial
+
+
+@overload(_validation_sweep)
+def _validation_sweep_overload(design, y, w, r, x_offset, center, glm, intercept):
+    if isinstance(glm.types[4], types.NoneType):
+        def scalar(design, y, w, r, x_offset, center, glm, intercept):
+            shift = _dot(x_offset, w) if center else r.dtype.type(0)
+            return residual_loss(design, y, w, r, glm[0], intercept[0] - shift, glm[2])
+        return scalar
+
+    def multinomial(design, y, w, r, x_offset, center, glm, intercept):
+        _, fold, offsets, dev, dev_val, G, sums_k, _, _ = glm[4]
+        K = intercept.shape[0]
+        p = x_offset.shape[0]
+        W = w.reshape((K, p))
+        for k in range(K):
+            offsets[k] = intercept[k] - (_dot(x_offset, W[k]) if center else 0.0)
+        residual_gradient_folds(design, y, fold, W, offsets, G, dev, dev_val, sums_k, np.int64(MULTINOMIAL),
+                                np.int64(K), glm[2], None, None)  # fmt: skip
+        return float(dev_val[0])
+    return multinomial
 
 
 @jit
-def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, intercept):
+def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, intercept, rsum):
     """Training loss at w and the scaled gradient ``g = D^-1 X_c^T r / (n c)``.
 
     The loss is the weighted mean half deviance of ``glm``'s loss
     (:mod:`fastgs.losses`) at the linear predictor ``X_c w + intercept``, and
     ``r = s * (y - mu)`` (n,) out; ``n`` is the sum of the weights and ``c``
     the curvature the gradient is divided by (``glm``'s sums, see above).
+    For the multinomial loss (``glm[4]`` not None) w and g are (K p,), the
+    intercept (K,) and r is not written.
 
     work : (n_chunks, p) scratch of the multi-threaded sweep (see
     :func:`fastgs.kernels.residual_gradient_dense_chunked`), or None.
@@ -103,26 +187,20 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm
     implicitly: the linear predictor is ``X w - <x_offset, w> + intercept``
     and ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
 
-    inv_scale : (p,) the inverse column scales ``D^-1`` of standardized
-        columns, or (0,) for none.  The fit runs in the standardized
-        coordinates ``w_s = D w``: the caller passes the original-scale
-        ``w = D^-1 w_s`` and gets the gradient in ``w_s``, so X itself is
-        never rescaled or copied.
+    inv_scale : (p,) (K p,) the inverse column scales ``D^-1`` of
+        standardized columns, or (0,) for none.  The fit runs in the
+        standardized coordinates ``w_s = D w``: the caller passes the
+        original-scale ``w = D^-1 w_s`` and gets the gradient in ``w_s``, so
+        X itself is never rescaled or copied.
+    intercept : float64 (1,) or (K,), the intercept(s) of the linear predictor
+    rsum : float64 (1,) or (K,) out, ``sum(r)`` (per class)
 
     Returns
     -------
-    (loss, residual_sum) : the mean loss and ``sum(r)``
+    float : the mean loss, in X's dtype
     """
-    loss, sample_weight, sums = glm[0], glm[1], glm[3]
-    shift = _dot(x_offset, w) if center else g.dtype.type(0)
-    total = residual_gradient_loss(design, y, w, r, g, work, loss, intercept - shift, sample_weight)
-    n = y.shape[0]
-    rsum = r.dtype.type(0)
-    for i in range(n):
-        rsum += r[i]
-    if center:
-        for j in range(g.shape[0]):
-            g[j] -= x_offset[j] * rsum
+    sums = glm[3]
+    total = _sweep(design, y, w, r, g, work, x_offset, center, glm, intercept, rsum)
     inv_n = g.dtype.type(1.0 / (sums[GLM_WEIGHT_SUM] * sums[GLM_CURVATURE]))
     if inv_scale.shape[0] > 0:
         for j in range(g.shape[0]):
@@ -132,25 +210,25 @@ def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm
             g[j] *= inv_n
     # the loss in X's dtype: float32 data give float32 losses (their comparisons
     # between passes, e.g. the switch on a rise, then see no float64 rounding noise)
-    return g.dtype.type(total / sums[GLM_WEIGHT_SUM]), float(rsum)
+    return g.dtype.type(total / sums[GLM_WEIGHT_SUM])
 
 
 @jit
 def validation_loss(design, y, w, r, x_offset, center, glm, intercept):
     """Weighted mean half deviance on the m validation rows, r (m,) scratch."""
-    shift = _dot(x_offset, w) if center else r.dtype.type(0)
-    total = residual_loss(design, y, w, r, glm[0], intercept - shift, glm[2])
+    total = _validation_sweep(design, y, w, r, x_offset, center, glm, intercept)
     return r.dtype.type(total / glm[3][GLM_VAL_WEIGHT_SUM])
 
 
 @jit
-def next_intercept(glm, intercept, residual_sum):
-    """The intercept after a pass (:func:`fastgs.losses.intercept_step`);
-    unchanged unless it moves with the fit."""
+def next_intercept(glm, intercept, rsum):
+    """The intercept(s) after a pass, in place (:func:`fastgs.losses.intercept_step`);
+    unchanged unless they move with the fit."""
     sums = glm[3]
     if sums[GLM_FIT_INTERCEPT] == 0:
-        return intercept
-    return intercept + intercept_step(glm[0], residual_sum, sums[GLM_WEIGHT_SUM], sums[GLM_TARGET_SUM])
+        return
+    for k in range(intercept.shape[0]):
+        intercept[k] += intercept_step(glm[0], rsum[k], sums[GLM_WEIGHT_SUM], sums[GLM_TARGET_SUM])
 
 
 @jit
@@ -192,12 +270,13 @@ F_VAL = 2  # validation loss of the current iterate
 F_REF_VAL = 3
 F_REF_ITER = 4
 F_START_LOSS = 5
-# the intercept of the linear predictor (fit jointly for losses other than
-# least squares), its value at the previous iterate and at the best one
-F_INTERCEPT = 6
-F_INTERCEPT_PREV = 7
-F_BEST_INTERCEPT = 8
-N_FSTATE = 9
+N_FSTATE = 6
+# the intercepts of the linear predictor (fit jointly for losses other than
+# least squares) live in records[10], (3, K): now, at the previous iterate,
+# at the best one
+B_NOW = 0
+B_PREV = 1
+B_BEST = 2
 
 # why a run ended (istate[I_STOP]; divergence is reported by the status)
 STOP_MAX_ITER = 0  # the max_iter cap
@@ -263,9 +342,6 @@ def new_run_state(algorithm, switch_rule, switch_at):
     fstate[F_REF_VAL] = np.inf
     fstate[F_REF_ITER] = 0.0
     fstate[F_START_LOSS] = np.nan
-    fstate[F_INTERCEPT] = 0.0
-    fstate[F_INTERCEPT_PREV] = 0.0
-    fstate[F_BEST_INTERCEPT] = 0.0
     return istate, fstate
 
 
@@ -273,7 +349,7 @@ def new_run_state(algorithm, switch_rule, switch_at):
 def _record_current(t, u, w, istate, fstate, records):
     rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
     _copy(u, rec_u[istate[I_RECORDS]])
-    records[9][istate[I_RECORDS]] = fstate[F_INTERCEPT]
+    _copy(records[10][B_NOW], records[9][istate[I_RECORDS]])
     istate[I_RECORDS] = _record(istate[I_RECORDS], t, w, fstate[F_LOSS], fstate[F_VAL],
                                 rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
 
@@ -299,7 +375,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     (SWITCH_AUTO), records iterate t, and applies the direction phase.
 
     records : (rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
-        train_curve, val_curve, rec_intercept), see :func:`dglnn_solve`.
+        train_curve, val_curve, rec_intercept, intercepts), see :func:`dglnn_solve`.
     min_iter, stop_rate : iterate t >= min_iter is the last one if the
         training loss fell by at most ``stop_rate * loss`` in its pass (off
         with ``stop_rate = -inf``)
@@ -315,14 +391,14 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         istate[I_STATUS_ITER] = t
         if t > 0:
             _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale)
-            fstate[F_INTERCEPT] = fstate[F_INTERCEPT_PREV]
+            _copy(records[10][B_PREV], records[10][B_NOW])
             if istate[I_RECORDED] == 0:
                 _record_current(t - 1, u, w, istate, fstate, records)
         return False
     if has_val and val < fstate[F_BEST_VAL]:
         fstate[F_BEST_VAL] = val
         istate[I_BEST_ITER] = t
-        fstate[F_BEST_INTERCEPT] = fstate[F_INTERCEPT]
+        _copy(records[10][B_NOW], records[10][B_BEST])
         _copy(u, best_u)
         _copy(v, best_v)
     train_curve[t] = loss
@@ -401,9 +477,9 @@ def dglnn_solve(
         none (see :func:`loss_and_gradient`); ``u``, ``v`` live in the
         standardized coordinates, the recorded ``w`` in the original ones
     glm : the loss, the rows' weights and their sums (see
-        :func:`loss_and_gradient`); the intercept starts at
-        ``fstate[F_INTERCEPT]`` and, for losses other than least squares,
-        moves after every pass (:func:`next_intercept`)
+        :func:`loss_and_gradient`); the intercepts start at
+        ``records[10][B_NOW]`` and, for losses other than least squares,
+        move after every pass (:func:`next_intercept`)
     algorithm : ALG1, ALG2 or GD ; sequential : recompute g before the u step
     gamma : magnitude step ; eta : ALG2's constant direction step
     step_cap : > 0 for the fast schedule's capped log-space magnitude step
@@ -414,7 +490,7 @@ def dglnn_solve(
         (:func:`no_improvement_end`)
     records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
         rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve,
-        rec_intercept (k,)); the
+        rec_intercept (k, K), intercepts (3, K) in/out: now, previous, best); the
         curves (max_iter + 1,) hold the losses of every evaluated iteration
         (recorded or not; NaN where not evaluated)
     istate, fstate : in/out, the run's scalar state (:func:`new_run_state`):
@@ -437,12 +513,14 @@ def dglnn_solve(
     u_prev = u.copy()
     v_prev = v.copy()
     set_weights(u, v, group_ptr, group_idx, inv_scale, w)
+    b = records[10]
+    rsum = np.empty(b.shape[1])
     for t in range(max_iter + 1):
-        b = fstate[F_INTERCEPT]
-        loss, rsum = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b)
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
+                                 rsum)  # fmt: skip
         val = np.nan
         if has_val:
-            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, b)
+            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, b[B_NOW])
         if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
                                     fstate, records, group_ptr, group_idx, inv_scale, algorithm,
                                     gamma, eta, switch_rule, max_iter, record_every, min_iter,
@@ -451,13 +529,14 @@ def dglnn_solve(
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             set_weights(u, v, group_ptr, group_idx, inv_scale, w)
-            loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b)
+            loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
+                              np.empty(b.shape[1]))  # fmt: skip
         if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
                                     group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap,
                                     switch_rule, tau, switch_at):  # fmt: skip
             break
-        fstate[F_INTERCEPT_PREV] = b
-        fstate[F_INTERCEPT] = next_intercept(glm, b, rsum)
+        _copy(b[B_NOW], b[B_PREV])
+        next_intercept(glm, b[B_NOW], rsum)
 
 
 @jit
@@ -579,13 +658,16 @@ def dlnn_solve(
     stop = STOP_MAX_ITER
 
     prev_intercept = intercepts[0]
+    b_now = intercepts[:1].copy()
+    rsum = np.empty(1)
     _dlnn_weights(a, b, depth, inv_scale, w)
     for t in range(max_iter + 1):
         c = intercepts[0]
-        loss, rsum = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, c)
+        b_now[0] = c
+        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b_now, rsum)
         val = np.nan
         if has_val:
-            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, c)
+            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, b_now)
         if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
             status = STATUS_NONFINITE
             status_iter = t
@@ -636,7 +718,8 @@ def dlnn_solve(
         prev_val = val
         prev_recorded = recorded
         prev_intercept = c
-        intercepts[0] = next_intercept(glm, c, rsum)
+        next_intercept(glm, b_now, rsum)
+        intercepts[0] = b_now[0]
         # swap, so that iterate t stays in (a_new, b_new) until pass t + 1 is known good
         for j in range(p):
             a_new[j], a[j] = a[j], a_new[j]
@@ -656,47 +739,60 @@ def _dlnn_weights(a, b, depth, inv_scale, w):
 
 
 @jit
-def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
+def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss, n_classes,
                      sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, train_loss,
                      val_loss, work_G, work_s):  # fmt: skip
-    """One sweep for all K models: G[k] <- D_k^-1 X_c^T r_k / (n_k c_k); losses per fold.
+    """One sweep for all M models: G[m] <- D_m^-1 X_c^T r_m / (n_m c_m); losses per fold.
 
-    intercepts (K,): each model's intercept (for least squares with
-    ``center``, the mean target of its training rows); inv_scales : (K, p)
-    each model's inverse column scales, or (K, 0) for none (see
-    :func:`loss_and_gradient`); model_sums (K, N_GLM_SUMS): each model's
-    weight sums and curvature (the GLM_* columns); train_loss, val_loss (K,)
-    out: the weighted mean half deviances."""
-    K = W.shape[0]
-    for k in range(K):
-        offset[k] = (intercepts[k] - _dot(x_offsets[k], W[k])) if center else intercepts[k]
-    residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss,
-                            sample_weight, work_G, work_s)  # fmt: skip
-    for k in range(K):
-        gk = G[k]
-        sums = model_sums[k]
+    W, G (M, K p): each model's weights and gradient, K = ``n_classes``
+    linear predictors per model (K = 1 but for the multinomial loss); the
+    sweep sees them as M K rows of length p.  intercepts (M K,): each
+    linear predictor's intercept (for least squares with ``center``, the
+    mean target of its model's training rows); x_offsets (M, p);
+    inv_scales (M, p) each model's inverse column scales, or (M, 0) for none
+    (see :func:`loss_and_gradient`); model_sums (M, N_GLM_SUMS): each
+    model's weight sums and curvature (the GLM_* columns); offset,
+    train_dev, val_dev, rsum (M K,) scratch; train_loss, val_loss (M,) out:
+    the weighted mean half deviances."""
+    M = W.shape[0]
+    K = n_classes
+    p = W.shape[1] // K
+    Wk = W.reshape((M * K, p))
+    Gk = G.reshape((M * K, p))
+    for k in range(M * K):
+        offset[k] = (intercepts[k] - _dot(x_offsets[k // K], Wk[k])) if center else intercepts[k]
+    residual_gradient_folds(design, y, fold, Wk, offset, Gk, train_dev, val_dev, rsum, loss,
+                            n_classes, sample_weight, work_G, work_s)  # fmt: skip
+    for k in range(M * K):
+        m = k // K
+        gk = Gk[k]
+        sums = model_sums[m]
         inv_n = gk.dtype.type(1.0 / (sums[GLM_WEIGHT_SUM] * sums[GLM_CURVATURE]))
         if center:
-            xo = x_offsets[k]
+            xo = x_offsets[m]
             c = rsum[k]
-            for j in range(gk.shape[0]):
+            for j in range(p):
                 gk[j] = (gk[j] - xo[j] * c) * inv_n
         else:
-            for j in range(gk.shape[0]):
+            for j in range(p):
                 gk[j] *= inv_n
         if inv_scales.shape[1] > 0:
-            sk = inv_scales[k]
-            for j in range(gk.shape[0]):
+            sk = inv_scales[m]
+            for j in range(p):
                 gk[j] *= sk[j]
-        train_loss[k] = train_dev[k] / sums[GLM_WEIGHT_SUM]
-        val_loss[k] = val_dev[k] / sums[GLM_VAL_WEIGHT_SUM] if sums[GLM_VAL_WEIGHT_SUM] > 0 else 0.0
+    for m in range(M):
+        sums = model_sums[m]
+        # the multinomial's row losses are summed at its first class
+        train_loss[m] = train_dev[m * K] / sums[GLM_WEIGHT_SUM]
+        val_loss[m] = val_dev[m * K] / sums[GLM_VAL_WEIGHT_SUM] if sums[GLM_VAL_WEIGHT_SUM] > 0 else 0.0
 
 
 @jit
-def _next_intercepts(loss, model_sums, intercepts, rsum, out):
-    """Every model's intercept after the pass (:func:`next_intercept`)."""
+def _next_intercepts(loss, n_classes, model_sums, intercepts, rsum, out):
+    """Every model's intercepts after the pass (:func:`next_intercept`);
+    (M K,) each, model m's at ``m K .. m K + K - 1``."""
     for k in range(intercepts.shape[0]):
-        sums = model_sums[k]
+        sums = model_sums[k // n_classes]
         out[k] = intercepts[k]
         if sums[GLM_FIT_INTERCEPT] != 0:
             out[k] += intercept_step(loss, rsum[k], sums[GLM_WEIGHT_SUM], sums[GLM_TARGET_SUM])
@@ -770,7 +866,7 @@ def _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iter
 @jit
 def dglnn_cv_solve(
     design, y, fold, group_ptr, group_idx, U, V, x_offsets, intercepts, inv_scales, center, loss,
-    sample_weight, model_sums, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau,
+    n_classes, sample_weight, model_sums, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau,
     switch_at, max_iter, train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v,
     best_intercept, end_rule, models_on_threads=None,
 ):  # fmt: skip
@@ -791,7 +887,10 @@ def dglnn_cv_solve(
     fit for losses other than least squares), column scales
     ``inv_scales[k]`` ((K, 0): none), weight sums and curvature
     ``model_sums[k]`` (see :func:`_folds_gradients`), and switch); ``loss``
-    and ``sample_weight`` ((n,), or (0,) for none) are shared.
+    and ``sample_weight`` ((n,), or (0,) for none) are shared.  With the
+    multinomial loss each model has ``n_classes`` linear predictors: V
+    (K, n_classes p) with the groups of the class-major weights, intercepts
+    (K n_classes,), best_intercept (n_classes,).
 
     work_G, work_s: scratch of the multi-threaded sweep (see
     :meth:`fastgs._validation.Design.fold_workspace`; None: the serial sweep).
@@ -810,11 +909,11 @@ def dglnn_cv_solve(
     W = np.empty((K, p), dtype=V.dtype)
     G = np.empty((K, p), dtype=V.dtype)
     VG = np.empty((K, L), dtype=V.dtype)
-    offset = np.empty(K, dtype=np.float64)
-    next_b = np.empty(K, dtype=np.float64)
-    train_dev = np.empty(K, dtype=V.dtype)
-    val_dev = np.empty(K, dtype=V.dtype)
-    rsum = np.empty(K, dtype=V.dtype)
+    offset = np.empty(K * n_classes, dtype=np.float64)
+    next_b = np.empty(K * n_classes, dtype=np.float64)
+    train_dev = np.empty(K * n_classes, dtype=V.dtype)
+    val_dev = np.empty(K * n_classes, dtype=V.dtype)
+    rsum = np.empty(K * n_classes, dtype=V.dtype)
     tl = np.empty(K, dtype=V.dtype)
     vl = np.empty(K, dtype=V.dtype)
     U_prev = np.empty((K, L), dtype=V.dtype)
@@ -835,8 +934,8 @@ def dglnn_cv_solve(
     stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
         _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
-                         sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, tl, vl,
-                         work_G, work_s)  # fmt: skip
+                         n_classes, sample_weight, model_sums, offset, G, train_dev, val_dev, rsum,
+                         tl, vl, work_G, work_s)  # fmt: skip
         if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
             status = STATUS_NONFINITE
             status_iter = t
@@ -856,20 +955,21 @@ def dglnn_cv_solve(
             if K > n_cv:
                 _copy(U[K - 1], best_u)
                 _copy(V[K - 1], best_v)
-                best_intercept[0] = intercepts[K - 1]
+                for c in range(n_classes):
+                    best_intercept[c] = intercepts[(K - 1) * n_classes + c]
         if no_improvement_end(t, cv, tl[:n_cv].sum() / n_cv, ref, end_rule):
             stop = STOP_NO_IMPROVEMENT
             break
         if t == max_iter:
             break
-        _next_intercepts(loss, model_sums, intercepts, rsum, next_b)
+        _next_intercepts(loss, n_classes, model_sums, intercepts, rsum, next_b)
         _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential, switched,
                      switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
                      switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
         if sequential and algorithm != GD:
             _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
-                             sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, tl, vl,
-                             work_G, work_s)  # fmt: skip
+                             n_classes, sample_weight, model_sums, offset, G, train_dev, val_dev,
+                             rsum, tl, vl, work_G, work_s)  # fmt: skip
         _models_step(models_on_threads, np.int64(PHASE_MAGNITUDE), t, algorithm, sequential, switched,
                      switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
                      switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip

@@ -365,6 +365,33 @@ def dglnn_fast_reference(X, y, groups, *, alpha=1e-6, kappa=0.2, skip_fraction=1
     return rec
 
 
+def residual_gradient_folds_multinomial(X, labels, fold, W, offset, n_classes, sample_weight=None):
+    """The K-model sweep with models in blocks of ``n_classes``, block b a
+    multinomial model validated on fold b: ``r = s (Y - softmax(X W_b^T + o_b))``.
+    Returns (G, train_dev, val_dev, rsum) with each block's loss at its first
+    class (0 at the others)."""
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    C = n_classes
+    Y = np.eye(C)[np.asarray(labels, dtype=np.int64)]
+    G = np.zeros_like(W, dtype=np.float64)
+    train, val, rsum = np.zeros(W.shape[0]), np.zeros(W.shape[0]), np.zeros(W.shape[0])
+    for b in range(W.shape[0] // C):
+        blk = slice(b * C, (b + 1) * C)
+        eta = X @ W[blk].T + offset[blk]
+        log_norm = np.log(np.exp(eta - eta.max(axis=1, keepdims=True)).sum(axis=1)) + eta.max(axis=1)
+        P = np.exp(eta - log_norm[:, None])
+        R = s[:, None] * (Y - P)
+        dev = s * (log_norm - eta[np.arange(n), np.argmax(Y, axis=1)])
+        tr = fold != b
+        G[blk] = R[tr].T @ X[tr]
+        train[b * C] = dev[tr].sum()
+        val[b * C] = dev[~tr].sum()
+        rsum[blk] = R[tr].sum(axis=0)
+    return G, train, val, rsum
+
+
 def residual_gradient_folds(X, y, fold, W, offset, loss="squared_error", sample_weight=None):
     """K models at once: ``r_ik = s_i (y_i - mu(x_i.W[k] + offset[k]))``; model k
     trains on the rows with fold != k and validates on fold == k.  Returns
@@ -424,6 +451,66 @@ def half_deviance(loss, y, eta):
     return 0.5 * (y - eta) ** 2
 
 
+def _multinomial_reference(Xc, Y, x_mean, groups, s, algorithm, switch, alpha, max_iter,
+                           fit_intercept, X_val, y_val, sample_weight_val):  # fmt: skip
+    """glm_dglnn_reference for a one-hot target Y (n, K): weights W (K, p), group
+    l = the rows G_l of W for every class under one magnitude, softmax loss,
+    curvature 1/2, intercepts from the log class shares moved by 2 mean(r)."""
+    n, p = Xc.shape
+    K = Y.shape[1]
+    Wsum = s.sum()
+    shares = (s @ Y) / Wsum
+    b = np.log(shares) if fit_intercept else np.zeros(K)
+    # groups of the class-major flat weights w = W.ravel()
+    flat = [np.concatenate([k * p + G for k in range(K)]) for G in groups]
+    if X_val is not None:
+        Xv = np.asarray(X_val, dtype=np.float64) - x_mean
+        Yv = np.asarray(y_val, dtype=np.float64)
+        sv = np.ones(len(Yv)) if sample_weight_val is None else np.asarray(sample_weight_val, float)
+
+    def loss_of(Xm, Ym, sm, w, b):
+        eta = Xm @ w.reshape(K, p).T + b
+        top = eta.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(eta - top).sum(axis=1)) + top[:, 0]
+        return (sm * (log_norm - (eta * Ym).sum(axis=1))).sum() / sm.sum(), np.exp(eta - log_norm[:, None])
+
+    def evaluate(w, b):
+        train, P = loss_of(Xc, Y, s, w, b)
+        R = s[:, None] * (Y - P)
+        g = (R.T @ Xc).ravel() / (Wsum * 0.5)
+        val = loss_of(Xv, Yv, sv, w, b)[0] if X_val is not None else np.nan
+        return train, val, g, R.sum(axis=0)
+
+    u = np.full(len(flat), float(alpha))
+    v = np.zeros(K * p)
+    for l, G in enumerate(flat):
+        v[G] = 1.0 / np.sqrt(len(G))
+    _, _, g0, _ = evaluate(np.zeros(K * p), b)
+    a_max = float(np.max(group_norms(g0, flat)))
+    gamma = KAPPA / a_max
+    eta_step = ETA_FACTOR / a_max**2
+    rec = dict(w=[], intercepts=[], train_loss=[], val_loss=[])
+    w = expand_group_weights(u, v, flat)
+    for t in range(max_iter + 1):
+        train, val, g, rsum = evaluate(w, b)
+        rec["w"].append(w.reshape(K, p).T)
+        rec["intercepts"].append(b - w.reshape(K, p) @ x_mean)
+        rec["train_loss"].append(train)
+        rec["val_loss"].append(val)
+        if t == max_iter:
+            break
+        if algorithm == "alg2" and switch is not None and t >= switch:
+            v_new = constant_direction_step(u, v, g, eta_step, flat)
+        else:
+            v_new = weight_normalized_direction_step(u, v, g, flat)
+        u, _ = magnitude_step(u, group_inner(v_new, g, flat), gamma)
+        v = v_new
+        w = expand_group_weights(u, v, flat)
+        if fit_intercept:
+            b = b + 2.0 * rsum / Wsum
+    return SimpleNamespace(**{k: np.array(v_) for k, v_ in rec.items()}, gamma=gamma, eta=eta_step)
+
+
 def glm_dglnn_reference(X, y, groups, *, loss, algorithm="alg1", switch=None, alpha=1e-6,
                         max_iter=50, fit_intercept=False, sample_weight=None, X_val=None,
                         y_val=None, sample_weight_val=None):  # fmt: skip
@@ -447,8 +534,11 @@ def glm_dglnn_reference(X, y, groups, *, loss, algorithm="alg1", switch=None, al
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     W = s.sum()
     x_mean = (s @ X) / W if fit_intercept else np.zeros(p)
-    y_mean = (s @ y) / W
     Xc = X - x_mean
+    if y.ndim == 2:
+        return _multinomial_reference(Xc, y, x_mean, groups, s, algorithm, switch, alpha, max_iter,
+                                      fit_intercept, X_val, y_val, sample_weight_val)  # fmt: skip
+    y_mean = (s @ y) / W
     if X_val is not None:
         Xv = np.asarray(X_val, dtype=np.float64) - x_mean
         yv = np.asarray(y_val, dtype=np.float64)

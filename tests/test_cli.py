@@ -364,3 +364,41 @@ def test_fit_no_standardize_reports_the_scale_warning(cli, tmp_path):
     assert "root-mean-square" in proc.stderr and "Traceback" not in proc.stderr
     with open(tmp_path / "out" / "summary.json") as f:
         assert json.load(f)["standardized"] is False
+
+
+@pytest.mark.parametrize("loss, n_classes", [("logistic", 2), ("logistic", 3), ("poisson", None)])
+def test_fit_other_losses(cli, tmp_path, loss, n_classes):
+    rng = np.random.default_rng(5)
+    n, p = 300, 6 * GROUP
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    w[:GROUP] = np.linspace(1.5, -1.0, GROUP)
+    eta = X @ w
+    if loss == "poisson":
+        y = rng.poisson(np.exp(0.5 * eta)).astype(float)
+    else:
+        # classes from the latent linear predictor and logistic noise
+        cuts = [0.0] if n_classes == 2 else [-1.0, 1.0]
+        y = np.digitize(eta + rng.logistic(size=n), cuts).astype(float)
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    out = tmp_path / "fit"
+    proc = cli("fit", tmp_path / "d.npz", "--group-size", GROUP, "--cv", 3, "--loss", loss, "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["estimator"] == ("DGLNNRegressorCV" if loss == "poisson" else "DGLNNClassifierCV")
+    assert summary["loss"] == ("poisson" if loss == "poisson" else "log_loss")
+    assert [g["group"] for g in summary["selected_groups"]] == [0]
+    with open(out / "coef.csv") as f:
+        rows = list(csv.DictReader(f))
+    columns = [c for c in rows[0] if c.startswith("coef")]
+    assert len(columns) == (n_classes if n_classes and n_classes > 2 else 1)
+    if n_classes == 3:
+        assert np.size(summary["intercept"]) == 3 and summary["classes"] == [0.0, 1.0, 2.0]
+
+
+def test_fit_poisson_refuses_negative_counts(cli, tmp_path):
+    rng = np.random.default_rng(6)
+    np.savez(tmp_path / "d.npz", X=rng.standard_normal((40, 6)), y=rng.standard_normal(40))
+    proc = cli("fit", tmp_path / "d.npz", "--loss", "poisson", "--out", tmp_path / "fit")
+    assert proc.returncode != 0
+    assert "non-negative" in proc.stderr

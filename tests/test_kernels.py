@@ -552,23 +552,23 @@ def _check_folds_kernel(storage, n, K, loss, weighted):
                 col = indices[indptr[j] : indptr[j + 1]]
                 splits[c, j] = indptr[j] + np.count_nonzero(col < (c * n) // 3)
         R = np.full((n, K), np.nan)  # scratch: whatever it holds is overwritten
-        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, offset, G, *out, code, sw_arg, splits, R)
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, offset, G, *out, code, np.int64(1), sw_arg, splits, R)
         G_serial = np.empty_like(G)
         K_.residual_gradient_folds_csc(*args, y, fold, W, offset, G_serial, *[np.empty(K) for _ in range(3)],
-                                  code, sw_arg)
+                                  code, np.int64(1), sw_arg)
         np.testing.assert_array_equal(G, G_serial)  # the same bits as the serial sweep
         G_one = np.empty_like(G)  # one chunk: the serial sweeps, on the (NaN-filled) scratch
         R[:] = np.nan
         K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, offset, G_one, *[np.empty(K) for _ in range(3)],
-                                               code, sw_arg, splits[[0, 3]], R)  # fmt: skip
+                                               code, np.int64(1), sw_arg, splits[[0, 3]], R)  # fmt: skip
         np.testing.assert_array_equal(G_one, G_serial)
     elif storage.endswith("chunked"):
         chunks = 2
         fn = getattr(K_, f"residual_gradient_folds_{storage}")
-        fn(*args, y, fold, W, offset, G, *out, code, sw_arg, np.empty((chunks, K, p)),
+        fn(*args, y, fold, W, offset, G, *out, code, np.int64(1), sw_arg, np.empty((chunks, K, p)),
            np.empty((chunks, 3, K)))
     else:
-        getattr(K_, f"residual_gradient_folds_{storage}")(*args, y, fold, W, offset, G, *out, code, sw_arg)
+        getattr(K_, f"residual_gradient_folds_{storage}")(*args, y, fold, W, offset, G, *out, code, np.int64(1), sw_arg)
     scale = np.abs(expect[0]).max()
     np.testing.assert_allclose(G, expect[0], rtol=0, atol=1e-10 * scale)
     for got, want in zip(out, expect[1:]):

@@ -20,7 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import fastgs
 from fastgs import kernels
-from fastgs.losses import LOSSES
+from fastgs.losses import LOSSES, MULTINOMIAL
 
 import reference as ref
 
@@ -328,12 +328,10 @@ def test_classifier_finds_the_groups_and_predicts(Est):
     assert model.score(X, labels) > 0.75
 
 
-def test_classifier_refuses_unknown_validation_labels_and_many_classes():
+def test_classifier_refuses_unknown_validation_labels_and_a_single_class():
     X, y, _ = make_glm("log_loss", n=80, p=9)
     with pytest.raises(ValueError, match="not among the training classes"):
         fastgs.DGLNNClassifier(groups=3).fit(X, y, X_val=X[:10], y_val=np.full(10, 7.0))
-    with pytest.raises(ValueError, match="Only binary classification"):
-        fastgs.DGLNNClassifier(groups=3).fit(X, np.arange(80) % 3)
     with pytest.raises(ValueError, match="single class"):
         fastgs.DGLNNClassifierCV(groups=3).fit(X, np.zeros(80))
 
@@ -379,3 +377,147 @@ def test_sparse_x_is_never_densified(monkeypatch):
     monkeypatch.setattr(sp.csc_matrix, "toarray", refuse)
     model = fastgs.DGLNNClassifierCV(groups=GROUP_SIZE).fit(Xs, y)
     assert model.coef_.shape == (1, 30)
+
+
+# --------------------------------------------------------------------------
+# the grouped multinomial
+# --------------------------------------------------------------------------
+
+
+def make_multinomial(n=240, p=30, n_classes=3, seed=0, scale=1.2):
+    """Gaussian X, groups of 3, the first two groups on the support of every class."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    W = np.zeros((p, n_classes))
+    W[: 2 * GROUP_SIZE] = scale * rng.standard_normal((2 * GROUP_SIZE, n_classes))
+    eta = X @ W
+    P = np.exp(eta - eta.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    labels = (rng.random((n, 1)) > P.cumsum(axis=1)).sum(axis=1)
+    return X, labels, np.eye(n_classes)[labels], W
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked", "csc_chunked"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_multinomial_sweep_matches_reference(storage, weighted):
+    from fastgs import cv_kernels
+
+    rng = np.random.default_rng(4)
+    n, p, C, folds = 29, 2100, 3, 3  # > one column chunk of the dense sweep
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3)
+    labels = rng.integers(0, C, n)
+    fold = (np.arange(n) % folds).astype(np.int64)
+    M = folds * C
+    W = 0.05 * rng.standard_normal((M, p))
+    offset = rng.standard_normal(M)
+    sw = rng.random(n) * 2 if weighted else None
+    expect = ref.residual_gradient_folds_multinomial(X, labels, fold, W, offset, C, sw)
+    G = np.empty((M, p))
+    out = [np.empty(M) for _ in range(3)]
+    args = (np.int64(MULTINOMIAL), np.int64(C), sw if weighted else np.empty(0))
+    y = labels.astype(float)
+    if storage.startswith("dense"):
+        data = (X,)
+    else:
+        A = _storage(X, storage.split("_")[0])
+        data = (A.data, A.indices, A.indptr)
+    if storage == "csc_chunked":
+        A.sort_indices()
+        splits = np.vstack([A.indptr[:-1], A.indptr[:-1] + np.array(
+            [np.count_nonzero(A.indices[A.indptr[j]:A.indptr[j + 1]] < n // 2) for j in range(p)]),
+            A.indptr[1:]])  # fmt: skip
+        cv_kernels.residual_gradient_folds_csc_chunked(*data, y, fold, W, offset, G, *out, *args, splits,
+                                                       np.empty((n, M)))  # fmt: skip
+    elif storage.endswith("chunked"):
+        fn = getattr(cv_kernels, f"residual_gradient_folds_{storage}")
+        fn(*data, y, fold, W, offset, G, *out, *args, np.empty((2, M, p)), np.empty((2, 3, M)))
+    else:
+        getattr(cv_kernels, f"residual_gradient_folds_{storage}")(*data, y, fold, W, offset, G, *out, *args)
+    assert_allclose(G, expect[0], rtol=0, atol=1e-10 * np.abs(expect[0]).max())
+    for got, want in zip(out, expect[1:]):
+        assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("storage, algorithm, fit_intercept, weighted", [
+    ("dense", "alg1", True, False),
+    ("csr", "alg2", True, True),
+    ("dense", "alg1", False, True),
+])  # fmt: skip
+def test_multinomial_path_matches_reference(storage, algorithm, fit_intercept, weighted):
+    X, labels, Y, _ = make_multinomial(n=120, p=18, seed=5)
+    rng = np.random.default_rng(2)
+    sw = rng.integers(0, 4, 80).astype(float) if weighted else None
+    swv = rng.random(40) + 0.5 if weighted else None
+    kw = dict(loss="log_loss", algorithm=algorithm, fit_intercept=fit_intercept, max_iter=60, alpha=0.01)
+    expect = ref.glm_dglnn_reference(X[:80], Y[:80], [np.arange(i, i + 3) for i in range(0, 18, 3)],
+                                      switch=30, sample_weight=sw, X_val=X[80:], y_val=Y[80:],
+                                      sample_weight_val=swv, **kw)  # fmt: skip
+    path = fastgs.dglnn_path(_storage(X[:80], storage), Y[:80], GROUP_SIZE, schedule="paper", switch=30,
+                             X_val=_storage(X[80:], storage), y_val=Y[80:], sample_weight=sw,
+                             sample_weight_val=swv, n_iter_no_change=0, **kw)  # fmt: skip
+    assert path.status.ok
+    assert path.coefs.shape == (61, 18, 3) and path.intercepts.shape == (61, 3)
+    assert path.step_u == pytest.approx(expect.gamma, rel=1e-12)
+    scale = np.abs(expect.w).max()
+    assert scale > 1e-3
+    assert_allclose(path.coefs, expect.w, rtol=0, atol=1e-9 * scale)
+    assert_allclose(path.intercepts, expect.intercepts, rtol=1e-9, atol=1e-11)
+    assert_allclose(path.train_loss, expect.train_loss, rtol=1e-10)
+    assert_allclose(path.val_loss, expect.val_loss, rtol=1e-10)
+    assert path.best_coef.shape == (18, 3) and path.best_intercept.shape == (3,)
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc"])
+def test_multinomial_cv_folds_equal_separate_paths(storage):
+    X, labels, Y, _ = make_multinomial(n=150, p=24, seed=7)
+    Xs = _storage(X, storage)
+    fold = np.empty(150, dtype=np.int64)
+    for c in range(3):  # stratified: every class in every fold
+        rows = np.flatnonzero(labels == c)
+        fold[rows] = np.arange(rows.size) % 3
+    sw = np.random.default_rng(3).random(150) + 0.25
+    kw = dict(loss="log_loss", fit_intercept=True, standardize=True, max_iter=50, n_iter_no_change=0)
+    cvp = fastgs.dglnn_cv_path(Xs, Y, GROUP_SIZE, cv=fold, sample_weight=sw, **kw)
+    assert cvp.status.ok
+    for k in range(3):
+        tr, te = fold != k, fold == k
+        path = fastgs.dglnn_path(Xs[np.flatnonzero(tr)], Y[tr], GROUP_SIZE, X_val=Xs[np.flatnonzero(te)],
+                                 y_val=Y[te], sample_weight=sw[tr], sample_weight_val=sw[te], **kw)  # fmt: skip
+        assert_allclose(cvp.val_curves[:, k], path.val_loss, rtol=1e-9)
+        assert_allclose(cvp.train_curves[:, k], path.train_loss, rtol=1e-9)
+    t = cvp.best_iter
+    full = fastgs.dglnn_path(Xs, Y, GROUP_SIZE, sample_weight=sw, **{**kw, "max_iter": max(t, 1)})
+    i = 0 if t == 0 else -1
+    assert cvp.best_coef.shape == (24, 3)
+    assert_allclose(cvp.best_coef, full.coefs[i], rtol=0, atol=1e-9 * np.abs(full.coefs[i]).max())
+    assert_allclose(cvp.best_intercept, full.intercepts[i], rtol=1e-9, atol=1e-12)
+
+
+def test_multinomial_targets_checked():
+    X, labels, Y, _ = make_multinomial(n=60, p=9)
+    with pytest.raises(ValueError, match="one-hot"):
+        fastgs.dglnn_path(X, Y * 0.5, GROUP_SIZE, loss="log_loss")
+    Y2 = Y.copy()
+    Y2[:, 1] = 0
+    Y2[labels == 1, 0] = 1
+    with pytest.raises(ValueError, match="no"):
+        fastgs.dglnn_path(X, Y2, GROUP_SIZE, loss="log_loss", fit_intercept=True)
+    with pytest.raises(ValueError, match="fold"):
+        fastgs.dglnn_cv_path(X, Y, GROUP_SIZE, loss="log_loss", cv=np.where(labels == 2, 0, 1))
+
+
+@pytest.mark.parametrize("Est", [fastgs.DGLNNClassifier, fastgs.DGLNNClassifierCV])
+def test_multiclass_classifier(Est):
+    X, labels, _, W = make_multinomial(n=450, p=45, seed=8, scale=1.5)
+    names = np.array(["setosa", "versicolor", "virginica"])[labels]
+    model = Est(groups=GROUP_SIZE).fit(X, names)
+    assert list(model.classes_) == ["setosa", "versicolor", "virginica"]
+    assert model.coef_.shape == (3, 45) and model.intercept_.shape == (3,)
+    assert set(model.selected_groups_) == {0, 1}
+    proba = model.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    d = model.decision_function(X)
+    assert d.shape == (450, 3)
+    assert_allclose(d, X @ model.coef_.T + model.intercept_, rtol=1e-12)
+    assert np.array_equal(model.predict(X), model.classes_[np.argmax(d, axis=1)])
+    assert model.score(X, names) > 0.7
