@@ -49,7 +49,7 @@ import fastgs
 from fastgs._machine import cpu_model
 from fastgs.plotting import plot_cv_curve
 
-parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+parser = argparse.ArgumentParser(description="DGLNNClassifierCV on the breast cancer data.")
 parser.add_argument("--splits", type=int, default=20, help="random train/test splits (default 20)")
 args = parser.parse_args()
 
