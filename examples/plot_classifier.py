@@ -220,6 +220,12 @@ for name, rows in records.items():
 # its three columns has a nonzero coefficient; the L2 penalty keeps every
 # column.
 #
+# On these data fastgs keeps fewer measurements than the penalized
+# baselines, with the same AUC but a higher test log-loss and a slightly
+# lower accuracy: it ranks the tumours as well, while its probabilities are
+# less accurate. What fastgs offers here is a model of fewer measurements,
+# not better probabilities.
+#
 # The cross-validation curve and the groups
 # ------------------------------------------
 # Left: the mean validation log-loss over the five folds of the first split
