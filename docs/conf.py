@@ -56,7 +56,7 @@ sphinx_gallery_conf = {
     # these examples run at build time, on small data; the other real-data
     # examples need statsmodels and a minute each: they are shown, with the
     # results recorded in bench/results/real_data.md
-    "filename_pattern": r"(plot_path|kernels_in_njit|diabetes_splines)\.py$",
+    "filename_pattern": r"(plot_path|kernels_in_njit|diabetes_splines|plot_classifier)\.py$",
     # the real-data examples' shared runner is a module, not an example
     "ignore_pattern": r"(__init__|_compare)\.py",
     "within_subsection_order": "FileNameSortKey",

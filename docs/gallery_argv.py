@@ -1,7 +1,7 @@
 """Command-line arguments the documentation build gives each gallery example."""
 
 # the examples' quick modes: small data, so the whole gallery runs in CI
-QUICK = {"diabetes_splines.py": ["--splits", "2"]}
+QUICK = {"diabetes_splines.py": ["--splits", "2"], "plot_classifier.py": ["--splits", "4"]}
 
 
 def reset_argv(gallery_conf, script_vars):
