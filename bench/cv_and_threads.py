@@ -34,6 +34,10 @@ import scipy.sparse as sp
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
 
+# the K-model sweep's loss arguments: least squares, no sample weights
+SQUARED = np.int64(0)
+NO_WEIGHTS = np.empty(0)
+
 
 def _best(f, repeats):
     t_best = float("inf")
@@ -146,11 +150,12 @@ def flop_rows(quick):
         W = rng.standard_normal((M, p)) * 1e-3
         w = W[0].copy()
         r, g = np.empty(n), np.empty(p)
-        G, shift = np.empty((M, p)), np.zeros(M)
+        G, offset = np.empty((M, p)), np.zeros(M)
         sums = [np.empty(M) for _ in range(3)]
         reps = 200 if n * p < 10**6 else 10
         one = lambda: kernels.residual_gradient_dense(X, y, w, r, g)  # noqa: E731
-        folds = lambda: kernels.residual_gradient_folds_dense(X, y, fold, W, shift, G, *sums)  # noqa: E731
+        folds = lambda: kernels.residual_gradient_folds_dense(  # noqa: E731
+            X, y, fold, W, offset, G, *sums, SQUARED, NO_WEIGHTS)
         one(), folds()
         t1, _ = _best(one, reps)
         tk, _ = _best(folds, reps)
@@ -186,7 +191,7 @@ def small_case_anatomy():
     M = 6
     fold = (np.arange(n) % 5).astype(np.int64)
     W = np.random.default_rng(0).standard_normal((M, p)) * 1e-3
-    r, g, G, shift = np.empty(n), np.empty(p), np.empty((M, p)), np.zeros(M)
+    r, g, G, offset = np.empty(n), np.empty(p), np.empty((M, p)), np.zeros(M)
     sums = [np.empty(M) for _ in range(3)]
 
     def per_pass(run):
@@ -198,7 +203,8 @@ def small_case_anatomy():
     cv = per_pass(lambda T: fastgs.dglnn_cv_path(X, y, groups, cv=5, max_iter=T, random_state=0))
     reps = 2000
     k1, _ = _best(lambda: [kernels.residual_gradient_dense(X, y, W[0], r, g) for _ in range(reps)], 5)
-    k6, _ = _best(lambda: [kernels.residual_gradient_folds_dense(X, y, fold, W, shift, G, *sums)
+    k6, _ = _best(lambda: [kernels.residual_gradient_folds_dense(X, y, fold, W, offset, G, *sums,
+                                                                 SQUARED, NO_WEIGHTS)
                            for _ in range(reps)], 5)  # fmt: skip
     k1, k6 = k1 / reps, k6 / reps
     Wt, P, RT = np.ascontiguousarray(W.T), np.empty((n, M)), np.ascontiguousarray(G[:, :n].copy())

@@ -1,10 +1,11 @@
-"""fastgs: group-sparse linear models by implicit regularization.
+"""fastgs: group-sparse linear models and GLMs by implicit regularization.
 
 Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``
 (Li, Nguyen, Hegde, Wong, ICLR 2023), stopped early, with whole iteration
 loops compiled by Numba.
 
-Main entry points: :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
+Main entry points: the estimators (:class:`DGLNNRegressor`, :class:`DGLNNClassifier`
+and their CV versions), :func:`dglnn_path`, :func:`dlnn_path`, :func:`make_groups`;
 kernels for your own Numba code live in :mod:`fastgs.kernels`.
 """
 
@@ -24,6 +25,8 @@ from .selection import select_groups
 __version__ = "0.1.0"
 
 __all__ = [
+    "DGLNNClassifier",
+    "DGLNNClassifierCV",
     "DGLNNRegressor",
     "DGLNNRegressorCV",
     "DLNNRegressor",
@@ -45,7 +48,8 @@ __all__ = [
 
 # the estimators import scikit-learn, which is slow to import: loaded on first use, so that
 # `import fastgs` for the path functions and kernels stays fast
-_ESTIMATORS = ("DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor")
+_ESTIMATORS = ("DGLNNClassifier", "DGLNNClassifierCV", "DGLNNRegressor", "DGLNNRegressorCV",
+               "DLNNRegressor")
 
 
 def __getattr__(name):

@@ -144,24 +144,39 @@ class Design:
         arrays = (data, indices, indptr) if kind == "csr" else (data, indices, indptr, np.int64(n))
         return Design(kind, arrays, mat.shape, self.dtype)
 
-    def column_means(self) -> np.ndarray:
-        """Mean of each column, (p,) in the design's dtype (sums in float64)."""
-        n, p = self.shape
-        if self.kind == "dense":
-            return self.arrays.mean(axis=0, dtype=np.float64).astype(self.dtype)
-        cols, values = self._nonzeros()
-        return (np.bincount(cols, weights=values, minlength=p) / n).astype(self.dtype)
+    def column_means(self, sample_weight=None) -> np.ndarray:
+        """(Weighted) mean of each column, (p,) in the design's dtype (sums in float64).
 
-    def column_mean_squares(self) -> np.ndarray:
-        """Mean of the squares of each column, (p,) float64 (one pass, no copy of
-        dense X; sparse X with duplicate entries is summed up in a copy first)."""
+        sample_weight : None or (n,) non-negative weights with a positive sum.
+        """
         n, p = self.shape
+        if sample_weight is None:
+            if self.kind == "dense":
+                return self.arrays.mean(axis=0, dtype=np.float64).astype(self.dtype)
+            cols, values = self._nonzeros()
+            return (np.bincount(cols, weights=values, minlength=p) / n).astype(self.dtype)
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        return (self._weighted_column_sums(sw, squared=False) / sw.sum()).astype(self.dtype)
+
+    def column_mean_squares(self, sample_weight=None) -> np.ndarray:
+        """(Weighted) mean of the squares of each column, (p,) float64 (one
+        pass, no copy of dense X; sparse X with duplicate entries is summed up
+        in a copy first)."""
+        n, p = self.shape
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            return self._weighted_column_sums(sw, squared=True) / sw.sum()
         if self.kind == "dense":
             return np.einsum("ij,ij->j", self.arrays, self.arrays, dtype=np.float64) / n
         cols, values = self._nonzeros(canonical=True)
         return np.bincount(cols, weights=values * values, minlength=p) / n
 
-    def fold_column_sums(self, fold: np.ndarray, n_folds: int, squared: bool = False) -> np.ndarray:
+    def _weighted_column_sums(self, sw: np.ndarray, squared: bool) -> np.ndarray:
+        """``sum_i sw_i X_ij`` (or of ``X_ij^2``) for every column j, float64."""
+        return self.fold_column_sums(np.zeros(self.shape[0], dtype=np.int64), 1, squared, sw)[0]
+
+    def fold_column_sums(self, fold: np.ndarray, n_folds: int, squared: bool = False,
+                         sample_weight=None) -> np.ndarray:  # fmt: skip
         """Sum of each column (or of its squares) over the rows of each fold.
 
         Parameters
@@ -169,6 +184,7 @@ class Design:
         fold : int64 array (n,), fold label in ``[0, n_folds)`` of each row
         n_folds : int
         squared : bool, default False, sum the squares of the entries
+        sample_weight : None or float64 array (n,), weights of the rows' terms
 
         Returns
         -------
@@ -184,8 +200,10 @@ class Design:
                 block = X[start : start + rows].astype(np.float64)
                 if squared:
                     block *= block
+                weights = (np.ones(block.shape[0]) if sample_weight is None
+                           else np.asarray(sample_weight[start : start + rows], dtype=np.float64))  # fmt: skip
                 onehot = sp.csr_matrix(
-                    (np.ones(block.shape[0]), (fold[start : start + rows], np.arange(block.shape[0]))),
+                    (weights, (fold[start : start + rows], np.arange(block.shape[0]))),
                     shape=(n_folds, block.shape[0]),
                 )
                 out += onehot @ block
@@ -194,6 +212,8 @@ class Design:
         rows, cols, values = self._nonzeros(canonical=squared, with_rows=True)
         if squared:
             values *= values
+        if sample_weight is not None:
+            values *= np.asarray(sample_weight, dtype=np.float64)[rows]
         bins = fold[rows] * p + cols
         return np.bincount(bins, weights=values, minlength=n_folds * p).reshape(n_folds, p)
 
@@ -359,6 +379,54 @@ def check_target(y, n_samples: int, dtype, name: str = "y") -> np.ndarray:
     out = np.ascontiguousarray(arr, dtype=dtype)
     _check_finite(out, name)
     return out
+
+
+def check_sample_weight(sample_weight, n_samples: int, dtype, name: str = "sample_weight"):
+    """Validate sample weights: None (all ones) or (n,) finite, non-negative,
+    with a positive sum; returned in ``dtype`` (None stays None)."""
+    if sample_weight is None:
+        return None
+    if sp.issparse(sample_weight) or isinstance(sample_weight, (str, bytes)):
+        raise TypeError(f"{name} must be a 1-D numeric array.")
+    arr = _as_numeric_array(sample_weight, name)
+    if arr.ndim == 0:
+        arr = np.full(n_samples, float(arr))
+    if arr.ndim != 1 or arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} must have one entry per sample ({n_samples}), got shape {arr.shape}."
+        )
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    _check_finite(out, name)
+    if np.any(out < 0):
+        raise ValueError(f"{name} must be non-negative; it has {int(np.sum(out < 0))} negative entries.")
+    if not out.sum(dtype=np.float64) > 0:
+        raise ValueError(f"{name} is zero for every sample: some weight must be positive.")
+    return out
+
+
+def check_target_for_loss(y: np.ndarray, loss: str, sample_weight, name: str = "y",
+                          training: bool = True) -> float:  # fmt: skip
+    """Check that y suits the loss, and return its (weighted) mean.
+
+    ``log_loss``: y in [0, 1] (0/1 labels or probabilities), and for
+    ``training`` not all of one class; ``poisson``: y >= 0, and for
+    ``training`` with a positive mean.
+    """
+    y64 = y.astype(np.float64)
+    mean = float(np.average(y64, weights=sample_weight)) if y64.size else 0.0
+    if loss == "log_loss":
+        if np.any(y64 < 0) or np.any(y64 > 1):
+            raise ValueError(f"{name} must be in [0, 1] for loss='log_loss' (0/1 labels or probabilities).")
+        if training and not 0 < mean < 1:
+            raise ValueError(
+                f"{name} has a single class (weighted mean {mean:g}); loss='log_loss' needs both."
+            )
+    elif loss == "poisson":
+        if np.any(y64 < 0):
+            raise ValueError(f"{name} must be non-negative for loss='poisson' (counts or rates).")
+        if training and not mean > 0:
+            raise ValueError(f"{name} is zero for every sample; loss='poisson' needs a positive mean.")
+    return mean
 
 
 def check_scalar(value, name: str, *, low=None, high=None, low_inclusive=False, integer=False):

@@ -66,9 +66,13 @@ writes to --out: coef.csv (feature, group, coefficient), groups.csv (every group
 selected ones first), summary.json (the stopping iteration, intercept, selected groups, ...)
 and cv_curve.png (the validation or cross-validation curve; needs matplotlib).
 
+--loss logistic fits a binary outcome (the target's two values; the larger is the positive
+class), --loss poisson counts; the coefficients are those of the log-odds or the log-mean.
+
 examples:
   fastgs fit data.csv --target price --group-size 4 --cv 5
   fastgs fit X.npz --y y.npy --groups groups.txt --out fit1
+  fastgs fit cases.csv --target disease --group-size 3 --cv 5 --loss logistic
 """
 
 
@@ -181,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fit",
         help="fit DGLNN to a data file (.npz, .csv, svmlight)",
         description="Fit an early-stopped DGLNN model (DGLNNRegressor, or DGLNNRegressorCV "
-        "with --cv) to a data file and write the coefficients, the selected groups, the "
+        "with --cv; the classifiers with --loss logistic) to a data file and write the coefficients, the selected groups, the "
         "stopping iteration and the validation curve.",
         epilog=FIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -201,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="K",
         help="contiguous groups of K features (K must divide the number of features)",
+    )
+    fit.add_argument(
+        "--loss",
+        choices=("squared_error", "logistic", "log_loss", "poisson"),
+        default="squared_error",
+        help="squared_error (regression, the default); logistic (alias log_loss: a binary "
+        "outcome, two distinct values in the target; DGLNNClassifier); poisson (counts, "
+        "target >= 0)",
     )
     fit.add_argument(
         "--cv",
@@ -391,7 +403,7 @@ def _cmd_reproduce(args) -> int:
 def _cmd_fit(args) -> int:
     from sklearn.exceptions import ConvergenceWarning
 
-    from .estimators import DGLNNRegressor, DGLNNRegressorCV
+    from .estimators import DGLNNClassifier, DGLNNClassifierCV, DGLNNRegressor, DGLNNRegressorCV
     from .path import column_scales
     from .results import DivergenceWarning, ScaleWarning
 
@@ -414,6 +426,17 @@ def _cmd_fit(args) -> int:
     }
     if args.schedule:
         options["schedule"] = args.schedule
+    classify = args.loss in ("logistic", "log_loss")
+    if classify:
+        n_classes = np.unique(y).shape[0]
+        if n_classes != 2:
+            raise UsageError(f"--loss logistic needs a target with two distinct values, got {n_classes}")
+        single, cross = DGLNNClassifier, DGLNNClassifierCV
+    else:
+        if args.loss == "poisson" and np.any(y < 0):
+            raise UsageError("--loss poisson needs a non-negative target (counts)")
+        options["loss"] = args.loss
+        single, cross = DGLNNRegressor, DGLNNRegressorCV
     if args.cv is not None:
         if args.cv < 2 or args.cv > n:
             raise UsageError(
@@ -421,11 +444,9 @@ def _cmd_fit(args) -> int:
             )
         if args.no_refit:
             raise UsageError("--no-refit applies without --cv (cross-validation always refits)")
-        model = DGLNNRegressorCV(cv=args.cv, **options)
+        model = cross(cv=args.cv, **options)
     else:
-        model = DGLNNRegressor(
-            validation_fraction=args.validation_fraction, refit=not args.no_refit, **options
-        )
+        model = single(validation_fraction=args.validation_fraction, refit=not args.no_refit, **options)
     t0 = time.perf_counter()
     noted = (DivergenceWarning, ScaleWarning, ConvergenceWarning)
     with warnings.catch_warnings(record=True) as caught:
@@ -440,7 +461,7 @@ def _cmd_fit(args) -> int:
     out = _make_out_dir(args.out)
     grp = model.groups_
     labels = grp.labels if getattr(grp, "labels", None) is not None else np.arange(grp.n_groups)
-    coef = np.asarray(model.coef_, dtype=np.float64)  # for the original columns
+    coef = np.asarray(model.coef_, dtype=np.float64).ravel()  # for the original columns
     feature_group = grp.feature_group
     # group norms in the fit's coordinates (the standardized columns unless
     # --no-standardize): comparable across groups whatever the units of the
@@ -486,13 +507,15 @@ def _cmd_fit(args) -> int:
         "n_features": p,
         "n_groups": int(grp.n_groups),
         "estimator": type(model).__name__,
+        "loss": "log_loss" if classify else args.loss,
+        "classes": [_plain(c) for c in model.classes_] if classify else None,
         "stopping": f"{args.cv}-fold cross-validation"
         if args.cv
         else f"validation split ({args.validation_fraction:g} of the rows held out)"
         + ("" if args.no_refit else ", refit on all rows"),
         "best_iter": None if model.best_iter_ is None else int(model.best_iter_),
         "n_iter": int(model.n_iter_),
-        "intercept": float(model.intercept_),
+        "intercept": float(np.ravel(model.intercept_)[0]),
         "threshold": args.threshold,
         "n_selected": len(chosen),
         "selected_groups": chosen,

@@ -23,6 +23,7 @@ from numba.extending import overload
 
 from ._jit import jit
 from .kernels import _COL_CHUNK, _chunk_bounds, _design_kind, _sum_chunks
+from .losses import row_residual_loss
 
 __all__ = [
     "residual_gradient_folds",
@@ -36,20 +37,25 @@ __all__ = [
 
 
 @jit
-def _folds_finish_row(i, f, y, shift, dots, train_sq, val_sq, rsum, rk):
+def _folds_finish_row(i, f, y, offset, dots, train_dev, val_dev, rsum, rk, loss, sample_weight):
     """Residuals of row i for every model; the row's own fold gets it as validation.
 
-    dots (K,) in: x_i . W[k]; rk (K,) out: the residuals the gradients sum (0
-    for the row's own fold).  rk may be dots itself (read before written).
+    dots (K,) in: x_i . W[k]; offset (K,): each model's offset of the linear
+    predictor (:func:`fastgs.losses.row_residual_loss`); rk (K,) out: the
+    weighted residuals the gradients sum (0 for the row's own fold).  rk may
+    be dots itself (read before written).  The weighted half deviances go to
+    ``val_dev[f]`` and ``train_dev[k]``, the weighted residuals to ``rsum[k]``.
     """
     K = dots.shape[0]
+    weight = sample_weight[i] if sample_weight.shape[0] > 0 else 1.0
     for k in range(K):
-        rr = y[i] - dots[k] + shift[k]
+        res, dev = row_residual_loss(loss, y[i], dots[k], offset[k])
+        rr = dots.dtype.type(res * weight)
         if k == f:
-            val_sq[k] += rr * rr
+            val_dev[k] += dev * weight
             rk[k] = 0
         else:
-            train_sq[k] += rr * rr
+            train_dev[k] += dev * weight
             rsum[k] += rr
             rk[k] = rr
 
@@ -212,18 +218,21 @@ def _grad_6rows_1model(X, i, G, rk, k, c0, c1):
 
 
 @jit
-def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum):
+def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
     """K models in one sweep over dense C-ordered X (cross-validation).
 
     Row i belongs to fold ``fold[i]``: it is a validation row of model
     ``fold[i]`` and a training row of every other model.  With
-    ``r_ik = y_i - x_i . W[k] + shift[k]``:
+    ``r_ik = s_i (y_i - mu(x_i . W[k] + offset[k]))`` (``s_i`` the row's
+    weight, ``mu`` the mean function of ``loss``, :mod:`fastgs.losses`) and
+    ``l_ik`` the row's half deviance:
 
     - ``G[k] = sum_{i: fold[i] != k} r_ik x_i``  (K, p) out, unscaled
-    - ``train_sq[k] = sum_{fold[i] != k} r_ik^2``, ``rsum[k] = sum_{fold[i] != k} r_ik``
-    - ``val_sq[k] = sum_{fold[i] == k} r_ik^2``  (K,) out each
+    - ``train_dev[k] = sum_{fold[i] != k} s_i l_ik``, ``rsum[k] = sum_{fold[i] != k} r_ik``
+    - ``val_dev[k] = sum_{fold[i] == k} s_i l_ik``  (K,) out each
 
-    X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), shift (K,).
+    X (n, p), y (n,), fold (n,) int64 in [0, K), W (K, p), offset (K,),
+    sample_weight (n,) or (0,) for none.
     Rows are taken six at a time and columns in chunks that stay in L1, and
     models three at a time (then one by one), so that X streams from memory
     once for all K models and each loaded element of X feeds eighteen
@@ -233,8 +242,8 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
     n, p = X.shape
     K = W.shape[0]
     G[:, :] = 0
-    train_sq[:] = 0
-    val_sq[:] = 0
+    train_dev[:] = 0
+    val_dev[:] = 0
     rsum[:] = 0
     dots = np.zeros((6, K), dtype=X.dtype)
     rk = np.empty((6, K), dtype=X.dtype)
@@ -251,7 +260,8 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
             for k in range(K3, K):
                 _dots_6rows_1model(X, i, W, k, c0, c1, dots)
         for b in range(6):
-            _folds_finish_row(i + b, fold[i + b], y, shift, dots[b], train_sq, val_sq, rsum, rk[b])
+            _folds_finish_row(i + b, fold[i + b], y, offset, dots[b], train_dev, val_dev, rsum, rk[b], loss,
+                              sample_weight)  # fmt: skip
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
             for k in range(0, K3, 3):
@@ -266,7 +276,7 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
             for j in range(p):
                 s += xi[j] * wk[j]
             dots[0, k] = s
-        _folds_finish_row(i, fold[i], y, shift, dots[0], train_sq, val_sq, rsum, rk[0])
+        _folds_finish_row(i, fold[i], y, offset, dots[0], train_dev, val_dev, rsum, rk[0], loss, sample_weight)
         for k in range(K):
             rr = rk[0, k]
             if rr != 0:
@@ -276,14 +286,14 @@ def residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsu
 
 
 @jit
-def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
     """:func:`residual_gradient_folds_dense` for CSR X (one row sweep)."""
     n = indptr.shape[0] - 1
     K = W.shape[0]
     zero = data.dtype.type(0)
     G[:, :] = 0
-    train_sq[:] = 0
-    val_sq[:] = 0
+    train_dev[:] = 0
+    val_dev[:] = 0
     rsum[:] = 0
     dots = np.empty(K, dtype=data.dtype)
     rk = np.empty(K, dtype=data.dtype)
@@ -296,7 +306,7 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, tra
             for t in range(d.shape[0]):
                 s += d[t] * wk[np.uint64(ix[t])]
             dots[k] = s
-        _folds_finish_row(i, fold[i], y, shift, dots, train_sq, val_sq, rsum, rk)
+        _folds_finish_row(i, fold[i], y, offset, dots, train_dev, val_dev, rsum, rk, loss, sample_weight)
         for k in range(K):
             rr = rk[k]
             if rr != 0:
@@ -344,18 +354,18 @@ def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
 
 
 @jit
-def _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum):
+def _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight):
     """Row by row, in order: R[i] (the K dot products) becomes the residuals the
     gradients sum; the loss sums are accumulated."""
-    train_sq[:] = 0
-    val_sq[:] = 0
+    train_dev[:] = 0
+    val_dev[:] = 0
     rsum[:] = 0
     for i in range(R.shape[0]):
-        _folds_finish_row(i, fold[i], y, shift, R[i], train_sq, val_sq, rsum, R[i])
+        _folds_finish_row(i, fold[i], y, offset, R[i], train_dev, val_dev, rsum, R[i], loss, sample_weight)
 
 
 @jit
-def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum):
+def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight):
     """:func:`residual_gradient_folds_dense` for CSC X: two column sweeps for all K models.
 
     The residuals live in a row-major (n, K) scratch, so that each stored
@@ -365,15 +375,15 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, shift, G, tra
     K separate residual/gradient sweeps would read it 2K times.
     """
     R = np.empty((y.shape[0], W.shape[0]), dtype=data.dtype)
-    _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
+    _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R)
 
 
 @jit
-def _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R):
+def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R):
     """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) scratch."""
     R[:, :] = 0
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
-    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
 
 
@@ -388,8 +398,8 @@ def _csc_column_chunk(indptr, c, n_chunks):
 
 
 @jit(parallel=True)
-def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
-                                        val_sq, rsum, row_splits, R):  # fmt: skip
+def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offset, G, train_dev,
+                                        val_dev, rsum, loss, sample_weight, row_splits, R):  # fmt: skip
     """:func:`residual_gradient_folds_csc` on ``row_splits.shape[0] - 1`` threads, same bits.
 
     row_splits (n_chunks + 1, p) int: the stored entries of column j in the
@@ -403,19 +413,19 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, shift
     """
     n_chunks = row_splits.shape[0] - 1
     if n_chunks <= 1:
-        _folds_csc_sweeps(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum, R)
+        _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, R)
         return
     R[:, :] = 0
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
-    _folds_finish_rows(y, fold, shift, R, train_sq, val_sq, rsum)
+    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, sample_weight)
     for c in prange(n_chunks):
         j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
         _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
 
 
 @jit
-def _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum):
+def _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum):
     """Fixed-order sum of the per-chunk results of the K-model sweep."""
     n_chunks, K, p = work_G.shape
     for k in range(K):
@@ -427,13 +437,13 @@ def _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum):
             a += work_s[ch, 0, k]
             b += work_s[ch, 1, k]
             c += work_s[ch, 2, k]
-        train_sq[k] = a
-        val_sq[k] = b
+        train_dev[k] = a
+        val_dev[k] = b
         rsum[k] = c
 
 
 @jit(parallel=True)
-def residual_gradient_folds_dense_chunked(X, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
+def residual_gradient_folds_dense_chunked(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):
     """:func:`residual_gradient_folds_dense` over ``work_G.shape[0]`` row chunks, multi-threaded.
 
     work_G (n_chunks, K, p) and work_s (n_chunks, 3, K) scratch; the chunks'
@@ -442,32 +452,36 @@ def residual_gradient_folds_dense_chunked(X, y, fold, W, shift, G, train_sq, val
     n = X.shape[0]
     n_chunks = work_G.shape[0]
     if n_chunks <= 1:
-        residual_gradient_folds_dense(X, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
         return
+    weighted = sample_weight.shape[0] > 0
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, shift, work_G[c],
-                                      work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+        residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, offset, work_G[c],
+                                      work_s[c, 0], work_s[c, 1], work_s[c, 2], loss,
+                                      sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
 
 
 @jit(parallel=True)
-def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, shift, G, train_sq,
-                                        val_sq, rsum, work_G, work_s):  # fmt: skip
+def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, offset, G, train_dev,
+                                        val_dev, rsum, loss, sample_weight, work_G, work_s):  # fmt: skip
     """:func:`residual_gradient_folds_csr` over row chunks (see the dense version)."""
     n = indptr.shape[0] - 1
     n_chunks = work_G.shape[0]
     if n_chunks <= 1:
-        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
         return
+    weighted = sample_weight.shape[0] > 0
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, shift,
-                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2])  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_sq, val_sq, rsum)
+        residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, offset,
+                                    work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2], loss,
+                                      sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
+    _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
 
 
-def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):  # pragma: no cover
+def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):  # pragma: no cover
     """Storage-generic K-model sweep (compiled code only).
 
     work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
@@ -481,43 +495,43 @@ def residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum
 
 
 @overload(residual_gradient_folds)
-def _residual_gradient_folds_overload(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s):
+def _residual_gradient_folds_overload(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s):
     kind = _design_kind(design)
     # work_G None: a single row chunk, the serial sweep (no parallel code compiled)
     serial = isinstance(work_G, types.NoneType)
     if kind == "dense" and serial:
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
-            residual_gradient_folds_dense(design, y, fold, W, shift, G, train_sq, val_sq, rsum)
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
+            residual_gradient_folds_dense(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight)
         )
     if kind == "dense":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
             residual_gradient_folds_dense_chunked(
-                design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s
+                design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s
             )
         )
     if kind == "csr" and serial:
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
             residual_gradient_folds_csr(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight
             )
         )
     if kind == "csr":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
             residual_gradient_folds_csr_chunked(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight,
                 work_G, work_s,
             )
         )  # fmt: skip
     if kind == "csc" and serial:
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
             _folds_csc_sweeps(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum, work_s
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_s
             )
         )
     if kind == "csc":
-        return lambda design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s: (
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight, work_G, work_s: (
             residual_gradient_folds_csc_chunked(
-                design[0], design[1], design[2], y, fold, W, shift, G, train_sq, val_sq, rsum,
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, sample_weight,
                 work_G, work_s,
             )
         )

@@ -660,7 +660,8 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, 
         ):  # fmt: skip
             break
 
-    def intercepts(c):
+    def intercepts(c, _intercept_state):
+        # least squares only: the intercept is the centered fit's
         if not center:
             return np.zeros(c.shape[0], dtype=dtype)
         return (y_offset - c.astype(np.float64) @ x_offset.astype(np.float64)).astype(dtype)
@@ -687,7 +688,8 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
     client : None (the default ``distributed`` client) or a scheduler
         address string; a string keeps the estimator clonable and picklable.
     Other parameters : as in :class:`fastgs.DGLNNRegressor` (``n_jobs``
-        applies to in-memory data only).
+        applies to in-memory data only; on dask arrays only
+        ``loss="squared_error"`` and no ``sample_weight`` for now).
     """
 
     _parameter_constraints: typing.ClassVar[dict] = {
@@ -700,6 +702,7 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         groups=None,
         *,
         client=None,
+        loss=_EST_DEFAULTS["loss"],
         schedule=_EST_DEFAULTS["schedule"],
         algorithm=_EST_DEFAULTS["algorithm"],
         update=_EST_DEFAULTS["update"],
@@ -727,23 +730,31 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
             skip_fraction=skip_fraction, step_cap=step_cap, early_stopping=early_stopping,
             validation_fraction=validation_fraction, refit=refit, fit_intercept=fit_intercept,
             standardize=standardize, n_iter_no_change=n_iter_no_change, tol=tol,
-            random_state=random_state, n_jobs=n_jobs,
+            random_state=random_state, n_jobs=n_jobs, loss=loss,
         )  # fmt: skip
         self.client = client
 
-    def fit(self, X, y, *, X_val=None, y_val=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit on in-memory data (as the parent class) or on dask arrays.
 
         Parameters
         ----------
         X : (n, p) dask array (row blocks), array or sparse matrix
         y : (n,) ; X_val, y_val : optional validation set
+        sample_weight, sample_weight_val : in-memory data only
 
         Returns
         -------
         self
         """
-        return super().fit(X, y, X_val=X_val, y_val=y_val)
+        if _is_dask_array(X) and (sample_weight is not None or sample_weight_val is not None
+                                  or self.loss != "squared_error"):  # fmt: skip
+            raise NotImplementedError(
+                "fastgs.dask fits dask arrays with loss='squared_error' and no sample weights; "
+                "fit in-memory data (or fastgs.DGLNNRegressor) for the other losses and weights."
+            )
+        return super().fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
+                           sample_weight_val=sample_weight_val)  # fmt: skip
 
     def _check_fit_input(self, X, y, X_val, y_val):
         if not _is_dask_array(X):
@@ -755,9 +766,9 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         self.n_features_in_ = int(X.shape[1])
         return X, y, X_val, y_val
 
-    def _split(self, X, y):
+    def _split(self, X, y, sample_weight=None):
         if not _is_dask_array(X):
-            return super()._split(X, y)
+            return super()._split(X, y, sample_weight)
         # the in-memory estimator's split (same rows for the same random_state),
         # with sorted indices so that each row block stays on its worker
         n = int(X.shape[0])
@@ -767,11 +778,12 @@ class DGLNNRegressor(_estimators.DGLNNRegressor):
         )
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
         y_dask = y if _is_dask_array(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
-        return X[train_idx], y_dask[train_idx], X[val_idx], y_dask[val_idx]
+        return X[train_idx], y_dask[train_idx], X[val_idx], y_dask[val_idx], None, None
 
-    def _path(self, X, y, max_iter, X_val, y_val, stop=None):
+    def _path(self, X, y, max_iter, X_val, y_val, stop=None, sample_weight=None,
+              sample_weight_val=None):  # fmt: skip
         if not _is_dask_array(X):
-            return super()._path(X, y, max_iter, X_val, y_val, stop)
+            return super()._path(X, y, max_iter, X_val, y_val, stop, sample_weight, sample_weight_val)
         with warnings.catch_warnings():
             # reported once below, as the in-memory estimator does
             warnings.simplefilter("ignore", DivergenceWarning)

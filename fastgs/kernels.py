@@ -55,6 +55,7 @@ from numba import prange, types
 from numba.extending import overload
 
 from ._jit import jit
+from .losses import SQUARED_ERROR, row_residual_loss
 
 __all__ = [
     "residual_gradient_dense",
@@ -67,6 +68,16 @@ __all__ = [
     "residual_csc",
     "residual_gradient",
     "residual",
+    "residual_gradient_loss_dense",
+    "residual_gradient_loss_csr",
+    "residual_gradient_loss_csc",
+    "residual_gradient_loss_dense_chunked",
+    "residual_gradient_loss_csr_chunked",
+    "residual_loss_dense",
+    "residual_loss_csr",
+    "residual_loss_csc",
+    "residual_gradient_loss",
+    "residual_loss",
     "group_norms",
     "group_inner",
     "normalize_groups",
@@ -136,10 +147,63 @@ def residual_gradient_dense(X, y, w, r, g):
     >>> np.allclose(g, X.T @ (y - X @ w))
     True
     """
+    residual_gradient_loss_dense(X, y, w, r, g, np.int64(SQUARED_ERROR), 0.0, np.empty(0, X.dtype))
+
+
+@jit
+def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
+    """Fused residual, correlation and loss of any loss, for dense X.
+
+    One pass over the rows of X, as :func:`residual_gradient_dense`, with
+    the loss's mean function applied to each row's linear predictor
+    ``eta_i = x_i . w + offset`` inside the sweep (:mod:`fastgs.losses`).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), X's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastgs.losses import LOG_LOSS
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 1.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> total = residual_gradient_loss_dense(X, y, w, r, g, LOG_LOSS, 0.0, np.empty(0))
+    >>> mu = 1 / (1 + np.exp(-(X @ w)))
+    >>> np.allclose(r, y - mu), np.allclose(g, X.T @ (y - mu))
+    (True, True)
+    >>> bool(np.isclose(total, -np.sum(y * np.log(mu) + (1 - y) * np.log(1 - mu))))
+    True
+    """
     n, p = X.shape
     for j in range(p):
         g[j] = 0
     zero = X.dtype.type(0)
+    c = X.dtype.type(offset)
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
     i = 0
     while i + _ROW_BLOCK <= n:
         x0 = X[i]
@@ -156,27 +220,46 @@ def residual_gradient_dense(X, y, w, r, g):
             s1 += x1[j] * wj
             s2 += x2[j] * wj
             s3 += x3[j] * wj
-        r0 = y[i] - s0
-        r1 = y[i + 1] - s1
-        r2 = y[i + 2] - s2
-        r3 = y[i + 3] - s3
-        r[i] = r0
-        r[i + 1] = r1
-        r[i + 2] = r2
-        r[i + 3] = r3
+        r0 = _finish_row(loss, y, i, s0, c, weighted, sample_weight, r)
+        r1 = _finish_row(loss, y, i + 1, s1, c, weighted, sample_weight, r)
+        r2 = _finish_row(loss, y, i + 2, s2, c, weighted, sample_weight, r)
+        r3 = _finish_row(loss, y, i + 3, s3, c, weighted, sample_weight, r)
+        total += r0[1]
+        total += r1[1]
+        total += r2[1]
+        total += r3[1]
+        a0 = r0[0]
+        a1 = r1[0]
+        a2 = r2[0]
+        a3 = r3[0]
         for j in range(p):
-            g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j]
+            g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
         i += _ROW_BLOCK
     while i < n:
         xi = X[i]
         s = zero
         for j in range(p):
             s += xi[j] * w[j]
-        ri = y[i] - s
-        r[i] = ri
+        ri = _finish_row(loss, y, i, s, c, weighted, sample_weight, r)
+        total += ri[1]
+        a = ri[0]
         for j in range(p):
-            g[j] += ri * xi[j]
+            g[j] += a * xi[j]
         i += 1
+    return total
+
+
+@jit
+def _finish_row(loss, y, i, s, offset, weighted, sample_weight, r):
+    """Row i's weighted residual (written to ``r[i]``, and returned in X's
+    dtype) and weighted loss, from its dot product s."""
+    res, dev = row_residual_loss(loss, y[i], s, offset)
+    if weighted:
+        res *= sample_weight[i]
+        dev *= sample_weight[i]
+    ri = r.dtype.type(res)
+    r[i] = ri
+    return ri, float(dev)
 
 
 @jit
@@ -221,10 +304,64 @@ def residual_gradient_csr(data, indices, indptr, y, w, r, g):
     >>> np.allclose(r, y - X @ w), np.allclose(g, X.T @ r)
     (True, True)
     """
+    residual_gradient_loss_csr(data, indices, indptr, y, w, r, g, np.int64(SQUARED_ERROR), 0.0,
+                               np.empty(0, data.dtype))  # fmt: skip
+
+
+@jit
+def residual_gradient_loss_csr(data, indices, indptr, y, w, r, g, loss, offset, sample_weight):
+    """:func:`residual_gradient_loss_dense` for CSR X (one sweep over the rows).
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``.
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), data's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    g : ndarray of shape (p,), data's dtype
+        Output: the unscaled correlation ``X.T @ r``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), data's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> A = sp.csr_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> _ = residual_gradient_loss_csr(A.data, A.indices, A.indptr, y, w, r, g, POISSON, 0.1, np.empty(0))
+    >>> np.allclose(r, y - mu), np.allclose(g, X.T @ (y - mu))
+    (True, True)
+    """
     n = indptr.shape[0] - 1
     for j in range(g.shape[0]):
         g[j] = 0
     zero = data.dtype.type(0)
+    c = data.dtype.type(offset)
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
     for i in range(n):
         # Row slices give LLVM a known trip count and base pointers (faster
         # than indexing data/indices by k), and the unsigned index drops
@@ -234,10 +371,12 @@ def residual_gradient_csr(data, indices, indptr, y, w, r, g):
         s = zero
         for t in range(d.shape[0]):
             s += d[t] * w[np.uint64(ix[t])]
-        ri = y[i] - s
-        r[i] = ri
+        ri = _finish_row(loss, y, i, s, c, weighted, sample_weight, r)
+        total += ri[1]
+        a = ri[0]
         for t in range(d.shape[0]):
-            g[np.uint64(ix[t])] += d[t] * ri
+            g[np.uint64(ix[t])] += d[t] * a
+    return total
 
 
 @jit
@@ -280,6 +419,12 @@ def residual_gradient_csc(data, indices, indptr, y, w, r, g):
     (True, True)
     """
     residual_csc(data, indices, indptr, y, w, r)
+    _gather_csc(data, indices, indptr, r, g)
+
+
+@jit
+def _gather_csc(data, indices, indptr, r, g):
+    """``g = X^T r`` for CSC X, one sweep over the columns."""
     p = indptr.shape[0] - 1
     zero = data.dtype.type(0)
     for j in range(p):
@@ -289,6 +434,59 @@ def residual_gradient_csc(data, indices, indptr, y, w, r, g):
         for t in range(d.shape[0]):
             s += d[t] * r[np.uint64(ix[t])]
         g[j] = s
+
+
+@jit
+def residual_gradient_loss_csc(data, indices, indptr, y, w, r, g, loss, offset, sample_weight):
+    """:func:`residual_gradient_loss_dense` for CSC X: the rows' dot products
+    by a scatter over the columns, the loss row by row, then a gather of g.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), data's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    g : ndarray of shape (p,), data's dtype
+        Output: the unscaled correlation ``X.T @ r``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), data's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> A = sp.csc_matrix(X)
+    >>> r, g = np.empty(3), np.empty(2)
+    >>> _ = residual_gradient_loss_csc(A.data, A.indices, A.indptr, y, w, r, g, POISSON, 0.1, np.empty(0))
+    >>> np.allclose(r, y - mu), np.allclose(g, X.T @ (y - mu))
+    (True, True)
+    """
+    total = residual_loss_csc(data, indices, indptr, y, w, r, loss, offset, sample_weight)
+    _gather_csc(data, indices, indptr, r, g)
+    return total
 
 
 @jit
@@ -317,14 +515,62 @@ def residual_dense(X, y, w, r):
     >>> r
     array([-1. ,  1.5,  0. ])
     """
+    residual_loss_dense(X, y, w, r, np.int64(SQUARED_ERROR), 0.0, np.empty(0, X.dtype))
+
+
+@jit
+def residual_loss_dense(X, y, w, r, loss, offset, sample_weight):
+    """Residual and loss of any loss for dense X, without the gradient (the
+    validation loss).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), X's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> r = np.empty(3)
+    >>> _ = residual_loss_dense(X, y, w, r, POISSON, 0.1, np.empty(0))
+    >>> bool(np.allclose(r, y - mu))
+    True
+    """
     n, p = X.shape
     zero = X.dtype.type(0)
+    c = X.dtype.type(offset)
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
     for i in range(n):
         xi = X[i]
         s = zero
         for j in range(p):
             s += xi[j] * w[j]
-        r[i] = y[i] - s
+        total += _finish_row(loss, y, i, s, c, weighted, sample_weight, r)[1]
+    return total
 
 
 @jit
@@ -360,15 +606,68 @@ def residual_csr(data, indices, indptr, y, w, r):
     >>> r
     array([-1. ,  1.5,  0. ])
     """
+    residual_loss_csr(data, indices, indptr, y, w, r, np.int64(SQUARED_ERROR), 0.0,
+                      np.empty(0, data.dtype))  # fmt: skip
+
+
+@jit
+def residual_loss_csr(data, indices, indptr, y, w, r, loss, offset, sample_weight):
+    """:func:`residual_loss_dense` for CSR X.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``.
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), data's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), data's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> A = sp.csr_matrix(X)
+    >>> r = np.empty(3)
+    >>> _ = residual_loss_csr(A.data, A.indices, A.indptr, y, w, r, POISSON, 0.1, np.empty(0))
+    >>> bool(np.allclose(r, y - mu))
+    True
+    """
     n = indptr.shape[0] - 1
     zero = data.dtype.type(0)
+    c = data.dtype.type(offset)
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
     for i in range(n):
         d = data[indptr[i] : indptr[i + 1]]
         ix = indices[indptr[i] : indptr[i + 1]]
         s = zero
         for t in range(d.shape[0]):
             s += d[t] * w[np.uint64(ix[t])]
-        r[i] = y[i] - s
+        total += _finish_row(loss, y, i, s, c, weighted, sample_weight, r)[1]
+    return total
 
 
 @jit
@@ -413,6 +712,70 @@ def residual_csc(data, indices, indptr, y, w, r):
             ix = indices[indptr[j] : indptr[j + 1]]
             for t in range(d.shape[0]):
                 r[np.uint64(ix[t])] -= d[t] * wj
+
+
+@jit
+def residual_loss_csc(data, indices, indptr, y, w, r, loss, offset, sample_weight):
+    """:func:`residual_loss_dense` for CSC X: the rows' dot products by a
+    scatter over the columns (into ``r``), then the loss row by row.
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSC matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their row indices, each in ``[0, n)``.
+    indptr : ndarray of shape (p + 1,), int32 or int64
+        Column ``j`` holds entries ``indptr[j]:indptr[j + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), data's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), data's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> A = sp.csc_matrix(X)
+    >>> r = np.empty(3)
+    >>> _ = residual_loss_csc(A.data, A.indices, A.indptr, y, w, r, POISSON, 0.1, np.empty(0))
+    >>> bool(np.allclose(r, y - mu))
+    True
+    """
+    for i in range(r.shape[0]):
+        r[i] = 0
+    p = indptr.shape[0] - 1
+    for j in range(p):
+        wj = w[j]
+        if wj != 0:
+            d = data[indptr[j] : indptr[j + 1]]
+            ix = indices[indptr[j] : indptr[j + 1]]
+            for t in range(d.shape[0]):
+                r[np.uint64(ix[t])] += d[t] * wj
+    c = data.dtype.type(offset)
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
+    for i in range(r.shape[0]):
+        total += _finish_row(loss, y, i, r[i], c, weighted, sample_weight, r)[1]
+    return total
 
 
 # --------------------------------------------------------------------------
@@ -492,15 +855,80 @@ def residual_gradient_dense_chunked(X, y, w, r, g, work):
     >>> np.allclose(g, X.T @ (y - X @ w))
     True
     """
+    residual_gradient_loss_dense_chunked(X, y, w, r, g, work, np.int64(SQUARED_ERROR), 0.0,
+                                         np.empty(0, X.dtype))  # fmt: skip
+
+
+@jit(parallel=True)
+def residual_gradient_loss_dense_chunked(X, y, w, r, g, work, loss, offset, sample_weight):
+    """:func:`residual_gradient_loss_dense` over row chunks, multi-threaded.
+
+    As :func:`residual_gradient_dense_chunked`; the chunks' losses are summed
+    in a fixed order too, so the result has the same bits for any thread
+    count.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p), float32 or float64, C-contiguous
+        The design matrix.
+    y : ndarray of shape (n,), X's dtype
+        The targets.
+    w : ndarray of shape (p,), X's dtype
+        The coefficients.
+    r : ndarray of shape (n,), X's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    g : ndarray of shape (p,), X's dtype
+        Output: the unscaled correlation ``X.T @ r``.
+    work : ndarray of shape (n_chunks, p), X's dtype
+        Scratch: the row chunks' partial correlations.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), X's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> _ = residual_gradient_loss_dense_chunked(X, y, w, r, g, work, POISSON, 0.1, np.empty(0))
+    >>> np.allclose(r, y - mu), np.allclose(g, X.T @ (y - mu))
+    (True, True)
+    """
     n = X.shape[0]
     n_chunks = work.shape[0]
     if n_chunks <= 1:
-        residual_gradient_dense(X, y, w, r, g)
-        return
+        return residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight)
+    weighted = sample_weight.shape[0] > 0
+    parts = np.empty(n_chunks)
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_dense(X[a:b], y[a:b], w, r[a:b], work[c])
+        parts[c] = residual_gradient_loss_dense(
+            X[a:b], y[a:b], w, r[a:b], work[c], loss, offset,
+            sample_weight[a:b] if weighted else sample_weight,
+        )  # fmt: skip
     _sum_chunks(work, g)
+    return _sum_in_order(parts)
+
+
+@jit
+def _sum_in_order(parts):
+    total = 0.0
+    for c in range(parts.shape[0]):
+        total += parts[c]
+    return total
 
 
 @jit(parallel=True)
@@ -548,15 +976,76 @@ def residual_gradient_csr_chunked(data, indices, indptr, y, w, r, g, work):
     >>> np.allclose(g, X.T @ (y - X @ w))
     True
     """
+    residual_gradient_loss_csr_chunked(data, indices, indptr, y, w, r, g, work,
+                                       np.int64(SQUARED_ERROR), 0.0, np.empty(0, data.dtype))  # fmt: skip
+
+
+@jit(parallel=True)
+def residual_gradient_loss_csr_chunked(data, indices, indptr, y, w, r, g, work, loss, offset,
+                                       sample_weight):  # fmt: skip
+    """:func:`residual_gradient_loss_csr` over row chunks, multi-threaded
+    (see :func:`residual_gradient_loss_dense_chunked`).
+
+    Parameters
+    ----------
+    data : ndarray of shape (nnz,), float32 or float64
+        The stored entries of a CSR matrix X of shape (n, p).
+    indices : ndarray of shape (nnz,), int32 or int64
+        Their column indices, each in ``[0, p)``.
+    indptr : ndarray of shape (n + 1,), int32 or int64
+        Row ``i`` holds entries ``indptr[i]:indptr[i + 1]``.
+    y : ndarray of shape (n,), data's dtype
+        The targets.
+    w : ndarray of shape (p,), data's dtype
+        The coefficients.
+    r : ndarray of shape (n,), data's dtype
+        Output: the weighted residual ``s_i (y_i - mu(eta_i))``.
+    g : ndarray of shape (p,), data's dtype
+        Output: the unscaled correlation ``X.T @ r``.
+    work : ndarray of shape (n_chunks, p), data's dtype
+        Scratch: the row chunks' partial correlations.
+    loss : int
+        ``fastgs.losses.SQUARED_ERROR``, ``LOG_LOSS`` or ``POISSON``.
+    offset : float
+        Added to every row's ``x_i . w`` (intercept and centering).
+    sample_weight : ndarray of shape (n,) or (0,), data's dtype
+        The rows' weights ``s_i``; empty for all ones.
+
+    Returns
+    -------
+    float
+        The weighted sum of the rows' half deviances, ``sum_i s_i l_i``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> from fastgs.losses import POISSON
+    >>> X = np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 0.0]])
+    >>> y = np.array([1.0, 0.0, 4.0])
+    >>> w = np.array([0.5, -0.5])
+    >>> mu = np.exp(X @ w + 0.1)
+    >>> A = sp.csr_matrix(X)
+    >>> r, g, work = np.empty(3), np.empty(2), np.empty((2, 2))
+    >>> _ = residual_gradient_loss_csr_chunked(A.data, A.indices, A.indptr, y, w, r, g, work, POISSON,
+    ...                                        0.1, np.empty(0))
+    >>> np.allclose(r, y - mu), np.allclose(g, X.T @ (y - mu))
+    (True, True)
+    """
     n = indptr.shape[0] - 1
     n_chunks = work.shape[0]
     if n_chunks <= 1:
-        residual_gradient_csr(data, indices, indptr, y, w, r, g)
-        return
+        return residual_gradient_loss_csr(data, indices, indptr, y, w, r, g, loss, offset, sample_weight)
+    weighted = sample_weight.shape[0] > 0
+    parts = np.empty(n_chunks)
     for c in prange(n_chunks):
         a, b = _chunk_bounds(c, n_chunks, n)
-        residual_gradient_csr(data, indices, indptr[a : b + 1], y[a:b], w, r[a:b], work[c])
+        parts[c] = residual_gradient_loss_csr(
+            data, indices, indptr[a : b + 1], y[a:b], w, r[a:b], work[c], loss, offset,
+            sample_weight[a:b] if weighted else sample_weight,
+        )  # fmt: skip
     _sum_chunks(work, g)
+    return _sum_in_order(parts)
 
 
 def residual_gradient(design, y, w, r, g, work=None):  # pragma: no cover - compiled code only
@@ -573,6 +1062,20 @@ def residual_gradient(design, y, w, r, g, work=None):  # pragma: no cover - comp
 def residual(design, y, w, r):  # pragma: no cover - replaced in compiled code
     """Storage-generic residual (compiled code only)."""
     raise NotImplementedError("residual is only callable from compiled (njit) code")
+
+
+def residual_gradient_loss(design, y, w, r, g, work, loss, offset, sample_weight):  # pragma: no cover
+    """Storage-generic :func:`residual_gradient_loss_dense` (compiled code only).
+
+    ``work``: None (the serial sweep; no parallel code is compiled) or the
+    (n_chunks, p) buffer of the multi-threaded dense and CSR sweeps.
+    """
+    raise NotImplementedError("residual_gradient_loss is only callable from compiled (njit) code")
+
+
+def residual_loss(design, y, w, r, loss, offset, sample_weight):  # pragma: no cover
+    """Storage-generic :func:`residual_loss_dense` (compiled code only)."""
+    raise NotImplementedError("residual_loss is only callable from compiled (njit) code")
 
 
 def _design_kind(design):
@@ -619,6 +1122,46 @@ def _residual_overload(design, y, w, r):
         return lambda design, y, w, r: residual_csr(design[0], design[1], design[2], y, w, r)
     if kind == "csc":
         return lambda design, y, w, r: residual_csc(design[0], design[1], design[2], y, w, r)
+    return None
+
+
+@overload(residual_gradient_loss)
+def _residual_gradient_loss_overload(design, y, w, r, g, work, loss, offset, sample_weight):
+    kind = _design_kind(design)
+    serial = isinstance(work, (types.NoneType, types.Omitted))
+    if kind == "dense" and serial:
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            residual_gradient_loss_dense(design, y, w, r, g, loss, offset, sample_weight))
+    if kind == "dense":
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            residual_gradient_loss_dense_chunked(design, y, w, r, g, work, loss, offset, sample_weight))
+    if kind == "csr" and serial:
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            residual_gradient_loss_csr(design[0], design[1], design[2], y, w, r, g, loss, offset,
+                                       sample_weight))  # fmt: skip
+    if kind == "csr":
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            residual_gradient_loss_csr_chunked(design[0], design[1], design[2], y, w, r, g, work,
+                                               loss, offset, sample_weight))  # fmt: skip
+    if kind == "csc":
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            residual_gradient_loss_csc(design[0], design[1], design[2], y, w, r, g, loss, offset,
+                                       sample_weight))  # fmt: skip
+    return None
+
+
+@overload(residual_loss)
+def _residual_loss_overload(design, y, w, r, loss, offset, sample_weight):
+    kind = _design_kind(design)
+    if kind == "dense":
+        return lambda design, y, w, r, loss, offset, sample_weight: residual_loss_dense(
+            design, y, w, r, loss, offset, sample_weight)
+    if kind == "csr":
+        return lambda design, y, w, r, loss, offset, sample_weight: residual_loss_csr(
+            design[0], design[1], design[2], y, w, r, loss, offset, sample_weight)
+    if kind == "csc":
+        return lambda design, y, w, r, loss, offset, sample_weight: residual_loss_csc(
+            design[0], design[1], design[2], y, w, r, loss, offset, sample_weight)
     return None
 
 

@@ -15,12 +15,15 @@ from . import solvers
 from ._validation import (
     Design,
     check_design,
+    check_sample_weight,
+    check_target_for_loss,
     check_scalar,
     check_target,
     empty_design_like,
     match_design,
 )
 from .groups import Groups, make_groups
+from .losses import SQUARED_ERROR, loss_code
 # the run's constants stay reachable from here, where they used to live
 from .run import DEFAULT_ETA_FACTOR as DEFAULT_ETA_FACTOR
 from .run import DEFAULT_N_ITER_NO_CHANGE as DEFAULT_N_ITER_NO_CHANGE
@@ -36,6 +39,7 @@ from .run import (
     check_scale,
     check_step,
     column_scales,
+    glm_setup,
     DEFAULT_KAPPA,
     DEFAULT_MAX_ITER,
     DEFAULT_TAU,
@@ -67,12 +71,17 @@ __all__ = ["dglnn_path", "dlnn_path", "dglnn_cv_path", "DEFAULT_MAX_ITER"]
 
 
 class _Problem:
-    """Canonical training (and validation) data shared by the path functions."""
+    """Canonical training (and validation) data shared by the path functions:
+    the design, the targets, the rows' weights, centering and scaling, and
+    the loss with its sums (``glm``, see :func:`fastgs.solvers.loss_and_gradient`)."""
 
-    def __init__(self, X, y, X_val, y_val, fit_intercept, standardize=False):
+    def __init__(self, X, y, X_val, y_val, fit_intercept, standardize=False, loss="squared_error",
+                 sample_weight=None, sample_weight_val=None):  # fmt: skip
         if not isinstance(fit_intercept, (bool, np.bool_)):
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
         check_bool(standardize, "standardize")
+        self.loss_code = loss_code(loss)
+        self.loss = loss
         design = check_design(X, "X")
         if design.kind == "csc":
             # one model's fused row sweep over CSR beats the two column sweeps
@@ -84,28 +93,40 @@ class _Problem:
         n, p = self.design.shape
         dtype = self.design.dtype
         y = check_target(y, n, dtype, "y")
+        sw = check_sample_weight(sample_weight, n, dtype)
+        mean_y = check_target_for_loss(y, loss, sw)
         self.center = bool(fit_intercept)
+        squared = self.loss_code == SQUARED_ERROR
         if self.center:
-            self.x_offset = self.design.column_means()
-            self.y_offset = float(np.mean(y, dtype=np.float64))
-            y = (y - dtype.type(self.y_offset)).astype(dtype)
+            self.x_offset = self.design.column_means(sw)
+            # least squares is fit to centered y with a fixed intercept; the
+            # other losses fit their intercept along (docs/method.rst,
+            # 'Losses beyond least squares')
+            self.y_offset = mean_y if squared else 0.0
+            if squared:
+                y = (y - dtype.type(self.y_offset)).astype(dtype)
         else:
             self.x_offset = np.zeros(p, dtype=dtype)
             self.y_offset = 0.0
         self.y = y
         self.standardize = bool(standardize)
         if self.standardize:
-            self.x_scale = column_scales(self.design.column_mean_squares(), self.x_offset, self.center)
+            self.x_scale = column_scales(self.design.column_mean_squares(sw), self.x_offset, self.center)
             self.inv_scale = (1.0 / self.x_scale).astype(dtype)
         else:
             self.x_scale = None
             self.inv_scale = np.empty(0, dtype=dtype)
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be given together (or neither).")
+        if sample_weight_val is not None and X_val is None:
+            raise ValueError("sample_weight_val needs X_val and y_val.")
+        sw_val = None
         if X_val is not None:
             val = match_design(X_val, self.design, "X_val")
             yv = check_target(y_val, val.shape[0], dtype, "y_val")
-            if self.center:
+            sw_val = check_sample_weight(sample_weight_val, val.shape[0], dtype, "sample_weight_val")
+            check_target_for_loss(yv, loss, sw_val, "y_val", training=False)
+            if self.center and squared:
                 yv = (yv - dtype.type(self.y_offset)).astype(dtype)
             self.val_arrays = val.arrays
             self.y_val = yv
@@ -114,14 +135,25 @@ class _Problem:
             self.val_arrays = empty_design_like(self.design)
             self.y_val = np.empty(0, dtype=dtype)
             self.has_val = False
+        weight_sum = float(n if sw is None else sw.sum(dtype=np.float64))
+        target_sum = mean_y * weight_sum
+        m = self.y_val.shape[0]
+        val_weight_sum = float(m if sw_val is None else sw_val.sum(dtype=np.float64))
+        sums, self.intercept0 = glm_setup(self.loss_code, self.center, weight_sum, target_sum,
+                                          val_weight_sum)  # fmt: skip
+        empty = np.empty(0, dtype=dtype)
+        self.glm = (np.int64(self.loss_code), empty if sw is None else sw,
+                    empty if sw_val is None else sw_val, sums)  # fmt: skip
 
     @property
     def dtype(self):
         return self.design.dtype
 
     def correlation(self) -> np.ndarray:
-        """``D^-1 X_c^T y_c / n`` (p,), one compiled pass over X (``D``: the
-        column scales when standardizing, else the identity).
+        """``D^-1 X_c^T r_0 / (n c)`` (p,) at w = 0, one compiled pass over X
+        (``D``: the column scales when standardizing, else the identity;
+        ``r_0`` the residual of the model with only the intercept, ``c`` the
+        loss's curvature, see :func:`fastgs.solvers.loss_and_gradient`).
 
         Raises the rescaling error when the loss or the correlation at w = 0
         already overflows (nothing could be fit).
@@ -129,43 +161,20 @@ class _Problem:
         n, p = self.design.shape
         g = np.empty(p, dtype=self.dtype)
         r = np.empty(n, dtype=self.dtype)
-        loss = solvers.loss_and_gradient(
+        loss, _ = solvers.loss_and_gradient(
             self.design.arrays, self.y, np.zeros(p, dtype=self.dtype), r, g, self.work,
-            self.x_offset, self.center, self.inv_scale,
+            self.x_offset, self.center, self.inv_scale, self.glm, self.intercept0,
         )  # fmt: skip
         check_scale(g, loss)
         return g
 
-    def intercepts(self, coefs: np.ndarray) -> np.ndarray:
-        if not self.center:
-            return np.zeros(coefs.shape[0], dtype=self.dtype)
-        return (self.y_offset - coefs.astype(np.float64) @ self.x_offset.astype(np.float64)).astype(
-            self.dtype
-        )
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+    def intercepts(self, coefs: np.ndarray, linear_intercepts: np.ndarray) -> np.ndarray:
+        """The intercepts of the recorded models on the original columns:
+        the solver's intercept of the linear predictor, plus the centering."""
+        b = self.y_offset + np.asarray(linear_intercepts, dtype=np.float64)
+        if self.center:
+            b = b - coefs.astype(np.float64) @ self.x_offset.astype(np.float64)
+        return b.astype(self.dtype)
 
 
 def _warn_if_badly_scaled(design: Design, x_offset: np.ndarray, func: str) -> None:
@@ -225,6 +234,9 @@ def dglnn_path(
     step_cap=FAST_STEP_CAP,
     n_iter_no_change=None,
     tol=DEFAULT_TOL,
+    loss="squared_error",
+    sample_weight=None,
+    sample_weight_val=None,
     _stop=None,
 ) -> DGLNNPath:
     """Gradient descent on the diagonally grouped linear network ``w_l = u_l^2 v_l``.
@@ -317,7 +329,7 @@ def dglnn_path(
         count passes over X.
     kappa : float > 0 or None, default=None
         The automatic step is ``kappa / a_max``; None means 0.2 for the fast
-        schedule and 0.05 for the paper's.
+        schedule (0.05 with ``loss="poisson"``) and 0.05 for the paper's.
     skip_fraction : float > 0, default=1e-2
         The fast schedule starts where the leading group's ``u^2`` reaches
         ``skip_fraction * a_max``.
@@ -336,6 +348,19 @@ def dglnn_path(
     tol : float in [0, 1], default=1e-3
         The relative improvement of the validation loss that counts for the
         early end.
+    loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
+        The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
+        squares'): least squares; the logistic loss of a binary outcome
+        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
+        or rates (``y >= 0``, log link).  The fitted model's linear predictor
+        is ``X @ coef + intercept``; the validation loss is the same loss.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Weights of the training rows: the loss is the weighted mean, so
+        integer weights give the fit on repeated rows.  Non-negative, finite,
+        with a positive sum; None means all ones.  Centering and
+        standardization use the weighted means.
+    sample_weight_val : array-like of shape (n_val,) or None, default=None
+        Weights of the validation rows (with ``X_val``).
 
     Returns
     -------
@@ -371,9 +396,10 @@ def dglnn_path(
     """
     opts = DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                          record_every, schedule, kappa, skip_fraction, step_cap, n_iter_no_change,
-                         tol, early_end=X_val is not None)  # fmt: skip
+                         tol, early_end=X_val is not None, loss=loss)  # fmt: skip
     resolve_n_jobs(n_jobs)
-    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize)
+    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize, loss, sample_weight,
+                    sample_weight_val)  # fmt: skip
     p = prob.design.shape[1]
     grp: Groups = make_groups(groups, p)
     L = grp.n_groups
@@ -386,11 +412,12 @@ def dglnn_path(
     gamma, eta, u, v, t0 = opts.begin(g0, grp, dtype, u0, v0)
 
     run = DGLNNRun(opts, p, L, dtype, u, v, _stop, prob.x_scale)
+    run.fstate[solvers.F_INTERCEPT] = prob.intercept0
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
             grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center, run.inv_scale,
-            opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
+            prob.glm, opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
             *run.stop, opts.end_rule, run.records, run.istate, run.fstate,
         )  # fmt: skip
@@ -419,6 +446,9 @@ def dlnn_path(
     n_jobs=None,
     n_iter_no_change=None,
     tol=DEFAULT_TOL,
+    loss="squared_error",
+    sample_weight=None,
+    sample_weight_val=None,
     _stop=None,
 ) -> DLNNPath:
     """Gradient descent on the diagonal linear network ``w = a^N - b^N``.
@@ -464,6 +494,20 @@ def dlnn_path(
     tol : float in [0, 1], default=1e-3
         The relative improvement that counts for the early end.
 
+    loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
+        The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
+        squares'): least squares; the logistic loss of a binary outcome
+        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
+        or rates (``y >= 0``, log link).  The fitted model's linear predictor
+        is ``X @ coef + intercept``; the validation loss is the same loss.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Weights of the training rows: the loss is the weighted mean, so
+        integer weights give the fit on repeated rows.  Non-negative, finite,
+        with a positive sum; None means all ones.  Centering and
+        standardization use the weighted means.
+    sample_weight_val : array-like of shape (n_val,) or None, default=None
+        Weights of the validation rows (with ``X_val``).
+
     Returns
     -------
     DLNNPath
@@ -490,7 +534,8 @@ def dlnn_path(
     resolve_n_jobs(n_jobs)
     alpha, max_iter, record_every = check_common(alpha, max_iter, record_every)
     gamma = check_step(step, "step")
-    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize)
+    prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize, loss, sample_weight,
+                    sample_weight_val)  # fmt: skip
     n, p = prob.design.shape
     dtype = prob.dtype
     if gamma is None:
@@ -511,12 +556,14 @@ def dlnn_path(
     best_w = np.zeros(p, dtype=dtype)
     train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
+    intercept_state = np.array([prob.intercept0, prob.intercept0])
+    rec_b = np.zeros(k)
     with compiled_threads(n_jobs):
         n_rec, code, status_iter, best_iter, _, stop = solvers.dlnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
-            dtype.type(gamma), prob.x_offset, prob.center, prob.inv_scale, max_iter, record_every,
-            *stop_rule(_stop, max_iter), end_rule, rec_iter, rec_w, rec_train, rec_val, best_w, train_curve,
-            val_curve,
+            dtype.type(gamma), prob.x_offset, prob.center, prob.inv_scale, prob.glm, max_iter,
+            record_every, *stop_rule(_stop, max_iter), end_rule, rec_iter, rec_w, rec_train, rec_val,
+            best_w, train_curve, val_curve, intercept_state, rec_b,
         )  # fmt: skip
     coefs = rec_w[:n_rec]
     last_iter = int(rec_iter[n_rec - 1]) if n_rec else 0
@@ -534,8 +581,9 @@ def dlnn_path(
         val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
         best_iter=int(best_iter) if has_best else None,
         best_coef=best_w if has_best else None,
-        best_intercept=float(prob.intercepts(best_w[None, :])[0]) if has_best else None,
-        intercepts=prob.intercepts(coefs),
+        best_intercept=float(prob.intercepts(best_w[None, :], intercept_state[1:])[0])
+        if has_best else None,
+        intercepts=prob.intercepts(coefs, rec_b[:n_rec]),
         status=status,
         n_passes=int(evaluated + (0 if step != "auto" else 1)),
         train_curve=train_curve[: status.last_good + 1],
@@ -614,6 +662,8 @@ def dglnn_cv_path(
     standardize=False,
     n_iter_no_change=None,
     tol=DEFAULT_TOL,
+    loss="squared_error",
+    sample_weight=None,
 ):
     """K-fold cross-validation curves of DGLNN, all folds in one sweep over X per iteration.
 
@@ -686,6 +736,19 @@ def dglnn_cv_path(
     tol : float in [0, 1], default=1e-3
         The relative improvement that counts for the early end.
 
+    loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
+        The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
+        squares'): least squares; the logistic loss of a binary outcome
+        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
+        or rates (``y >= 0``, log link).  The fitted model's linear predictor
+        is ``X @ coef + intercept``; the validation loss is the same loss.
+    sample_weight : array-like of shape (n_samples,) or None, default=None
+        Weights of the training rows: the loss is the weighted mean, so
+        integer weights give the fit on repeated rows.  Non-negative, finite,
+        with a positive sum; None means all ones.  Centering and
+        standardization use the weighted means; each fold's validation loss
+        is its rows' weighted mean.
+
     Returns
     -------
     DGLNNCVPath
@@ -714,14 +777,17 @@ def dglnn_cv_path(
     """
     opts = DGLNNOptions(algorithm, update, alpha, step_u, step_v, switch, tau, max_iter, 1,
                          schedule, kappa, skip_fraction, step_cap, n_iter_no_change, tol,
-                         early_end=True)  # fmt: skip
+                         early_end=True, loss=loss)  # fmt: skip
     resolve_n_jobs(n_jobs)
     if not isinstance(fit_intercept, (bool, np.bool_)):
         raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
+    code = loss_code(loss)
     design = check_design(X, "X")
     n, p = design.shape
     dtype = design.dtype
     y = check_target(y, n, dtype, "y")
+    sw = check_sample_weight(sample_weight, n, dtype)
+    check_target_for_loss(y, loss, sw)
     grp: Groups = make_groups(groups, p)
     fold, K = _fold_labels(cv, n, random_state)
     n_val = np.bincount(fold, minlength=K).astype(np.int64)
@@ -738,42 +804,58 @@ def dglnn_cv_path(
             # the threaded CSC sweep splits each column by rows; sorted for any
             # n_jobs, since the order of a column's entries sets the bits
             design = design.with_sorted_indices()
-    n_val = np.append(n_val, np.zeros(M - K, dtype=np.int64))
-    n_train = np.append(n_train, np.full(M - K, n, dtype=np.int64))
+    # every model's weight sums: model k's training rows are all rows but fold k's
+    w_fold = np.bincount(fold, weights=None if sw is None else sw.astype(np.float64), minlength=K)
+    val_weight = np.append(w_fold, np.zeros(M - K))
+    train_weight = w_fold.sum() - val_weight
+    if np.any(val_weight[:K] <= 0) or np.any(train_weight <= 0):
+        raise ValueError("sample_weight: every fold needs a positive weight in its validation and "
+                         "training rows.")  # fmt: skip
+    y_fold = np.append(np.bincount(fold, weights=y.astype(np.float64) * (1.0 if sw is None else sw),
+                                   minlength=K), np.zeros(M - K))  # fmt: skip
+    target_sums = y_fold[:K].sum() - y_fold
+    for k in range(M):
+        check_target_for_loss(y[fold != k], loss, None if sw is None else sw[fold != k],
+                              f"y (the training rows of fold {k})" if k < K else "y")  # fmt: skip
     check_bool(standardize, "standardize")
     if fit_intercept or standardize:
         # per-fold column sums: model k's training rows are all rows but fold k's
-        col_fold = design.fold_column_sums(fold, K)
+        col_fold = design.fold_column_sums(fold, K, sample_weight=sw)
         col_fold = np.vstack([col_fold, np.zeros((M - K, p))])  # the full model leaves out nothing
         col_all = col_fold[:K].sum(axis=0)
-        means = (col_all - col_fold) / n_train[:, None]
+        means = (col_all - col_fold) / train_weight[:, None]
     if standardize:
-        sq_fold = design.fold_column_sums(fold, K, squared=True)
+        sq_fold = design.fold_column_sums(fold, K, squared=True, sample_weight=sw)
         sq_fold = np.vstack([sq_fold, np.zeros((M - K, p))])
-        mean_squares = (sq_fold[:K].sum(axis=0) - sq_fold) / n_train[:, None]
+        mean_squares = (sq_fold[:K].sum(axis=0) - sq_fold) / train_weight[:, None]
         x_scales = np.vstack([column_scales(mean_squares[k], means[k], fit_intercept) for k in range(M)])
         inv_scales = (1.0 / x_scales).astype(dtype)
-        full_scale = column_scales(sq_fold[:K].sum(axis=0) / n, col_all / n, fit_intercept)
+        total_weight = w_fold.sum()
+        full_scale = column_scales(sq_fold[:K].sum(axis=0) / total_weight, col_all / total_weight,
+                                   fit_intercept)  # fmt: skip
     else:
         inv_scales = np.empty((M, 0), dtype=dtype)
-    if fit_intercept:
-        x_offsets = means.astype(dtype)
-        y_fold = np.append(np.bincount(fold, weights=y.astype(np.float64), minlength=K), np.zeros(M - K))
-        y_offsets = ((y_fold.sum() - y_fold) / n_train).astype(dtype)
-    else:
-        x_offsets = np.zeros((M, p), dtype=dtype)
-        y_offsets = np.zeros(M, dtype=dtype)
     center = bool(fit_intercept)
+    x_offsets = means.astype(dtype) if center else np.zeros((M, p), dtype=dtype)
+    model_sums = np.empty((M, solvers.N_GLM_SUMS))
+    intercepts = np.zeros(M)
+    for k in range(M):
+        model_sums[k], intercepts[k] = glm_setup(code, center, train_weight[k], target_sums[k],
+                                                 val_weight[k])  # fmt: skip
+    if center and code == SQUARED_ERROR:
+        # least squares: each model's intercept is its training rows' mean target
+        intercepts = (target_sums / train_weight).astype(dtype).astype(np.float64)
 
     # every model's X_k^T y_k / n_k (one sweep at w = 0) for its automatic steps
     W0 = np.zeros((M, p), dtype=dtype)
     G0 = np.empty((M, p), dtype=dtype)
     work = [np.empty(M, dtype=dtype) for _ in range(6)]
+    sw_arg = np.empty(0, dtype=dtype) if sw is None else sw
     work_G, work_s = design.fold_workspace(M, resolve_n_jobs(n_jobs))  # scratch of the threaded sweep
     with compiled_threads(n_jobs):
-        solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, y_offsets, inv_scales, center,
-                                 n_train, n_val, work[0], G0, work[1], work[2], work[3],
-                                 work[4], work[5], work_G, work_s)  # fmt: skip
+        solvers._folds_gradients(design.arrays, y, fold, W0, x_offsets, intercepts, inv_scales,
+                                 center, np.int64(code), sw_arg, model_sums, np.empty(M), G0,
+                                 work[1], work[2], work[3], work[4], work[5], work_G, work_s)  # fmt: skip
     for k in range(M):
         # work[4], work[5]: the training and validation losses at w = 0
         check_scale(G0[k], work[4][k] + work[5][k])
@@ -795,12 +877,13 @@ def dglnn_cv_path(
     switch_iters = np.empty(M, dtype=np.int64)
     best_u = U[M - 1].copy()
     best_v = V[M - 1].copy()
+    best_b = intercepts[M - 1 :].copy()
     with compiled_threads(n_jobs):
         n_eval, code, status_iter, best_t, stop = solvers.dglnn_cv_solve(
-            design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, y_offsets,
-            inv_scales, center, n_train, n_val, opts.code, opts.sequential, gammas, etas, opts.step_cap,
-            opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves, switch_iters,
-            work_G, work_s, K, best_u, best_v, opts.end_rule,
+            design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, intercepts,
+            inv_scales, center, np.int64(code), sw_arg, model_sums, opts.code, opts.sequential, gammas,
+            etas, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves,
+            switch_iters, work_G, work_s, K, best_u, best_v, best_b, opts.end_rule,
             True if resolve_n_jobs(n_jobs) > 1 and M * p >= solvers.MODELS_THREADED_MIN_SIZE else None,
         )  # fmt: skip
     status = status_of(code, status_iter, max(n_eval - 1, 0), float(gammas.max()))
@@ -815,9 +898,9 @@ def dglnn_cv_path(
         coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
         if standardize:
             coef *= inv_scales[K]
-        intercept = 0.0
+        intercept = float(best_b[0])
         if center:
-            intercept = float(y_offsets[K] - coef.astype(np.float64) @ x_offsets[K].astype(np.float64))
+            intercept -= float(coef.astype(np.float64) @ x_offsets[K].astype(np.float64))
         refit_fields = dict(best_coef=coef, best_u=best_u, best_intercept=intercept,
                             refit_t0=int(t0s[K]), refit_train_curve=train_curves[:n_eval, K])  # fmt: skip
     sequential = opts.sequential and opts.algorithm != "gd"

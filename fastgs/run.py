@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from . import solvers
+from . import losses, solvers
 from ._validation import check_scalar
 from .groups import Groups
 from .kernels import STATUS_OK, group_norms
@@ -40,6 +40,10 @@ DEFAULT_TAU = 5e-3
 #: the fast schedule (docs/method.rst, 'The fast schedule'): gamma = FAST_KAPPA / a_max, skip to
 #: u_max^2 = FAST_SKIP_FRACTION * a_max, magnitude step capped at FAST_STEP_CAP / u_l^2
 FAST_KAPPA = 0.2
+# the fast schedule's kappa for the Poisson loss: its curvature grows with the
+# fitted mean, and kappa = 0.2 overshoots once the large counts are fit
+# (docs/method.rst, 'Losses beyond least squares')
+POISSON_FAST_KAPPA = 0.05
 FAST_SKIP_FRACTION = 1e-2
 FAST_STEP_CAP = 0.25
 #: the fast schedule's horizon: about a fifth of the paper schedule's
@@ -68,6 +72,31 @@ STANDARD_COLUMN_RMS = (0.1, 10.0)
 
 ALGORITHM_CODES = {"alg1": solvers.ALG1, "alg2": solvers.ALG2, "gd": solvers.GD}
 SWITCH_RULES = {"auto": solvers.SWITCH_AUTO, "paper": solvers.SWITCH_PAPER}
+
+
+def glm_setup(loss: int, fit_intercept: bool, weight_sum: float, target_sum: float,
+              val_weight_sum: float = 0.0):  # fmt: skip
+    """The solvers' sums of one model (``solvers.GLM_*``) and its starting intercept.
+
+    For least squares the caller centers y (or passes its mean as the
+    intercept): the intercept stays fixed.  For the other losses the fit
+    starts at the model with only an intercept (its mean the weighted mean
+    target), and with ``fit_intercept`` the intercept moves with the fit;
+    the gradient is divided by the loss's curvature there
+    (:func:`fastgs.losses.curvature_bound`).
+    """
+    sums = np.zeros(solvers.N_GLM_SUMS)
+    sums[solvers.GLM_WEIGHT_SUM] = weight_sum
+    sums[solvers.GLM_TARGET_SUM] = target_sum
+    sums[solvers.GLM_VAL_WEIGHT_SUM] = val_weight_sum
+    intercept = 0.0
+    null_mean = 1.0 if loss == losses.POISSON else 0.5
+    if loss != losses.SQUARED_ERROR and fit_intercept:
+        null_mean = target_sum / weight_sum
+        intercept = losses.null_intercept(loss, null_mean)
+        sums[solvers.GLM_FIT_INTERCEPT] = 1.0
+    sums[solvers.GLM_CURVATURE] = losses.curvature_bound(loss, null_mean)
+    return sums, intercept
 
 
 def make_end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
@@ -197,7 +226,7 @@ class DGLNNOptions:
     def __init__(self, algorithm, update, alpha, step_u, step_v, switch, tau, max_iter,
                  record_every, schedule="auto", kappa=None, skip_fraction=FAST_SKIP_FRACTION,
                  step_cap=FAST_STEP_CAP, n_iter_no_change=None, tol=DEFAULT_TOL,
-                 early_end=False):  # fmt: skip
+                 early_end=False, loss="squared_error"):  # fmt: skip
         if not isinstance(schedule, str) or schedule not in ("auto", "paper", "fast"):
             raise ValueError(f"schedule must be 'auto', 'fast' or 'paper', got {schedule!r}.")
         if algorithm == "auto":
@@ -229,6 +258,8 @@ class DGLNNOptions:
         self.tau = check_scalar(tau, "tau", low=0.0)
         if kappa is None:
             kappa = DEFAULT_KAPPA if schedule == "paper" else FAST_KAPPA
+            if schedule == "fast" and losses.loss_code(loss) == losses.POISSON:
+                kappa = POISSON_FAST_KAPPA
         self.kappa = check_scalar(kappa, "kappa", low=0.0)
         self.skip_fraction = check_scalar(skip_fraction, "skip_fraction", low=0.0)
         self.step_cap = check_scalar(step_cap, "step_cap", low=0.0) if schedule == "fast" else 0.0
@@ -316,6 +347,7 @@ class DGLNNRun:
             v.copy(),  # best v
             np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # training loss curve
             np.full(opts.max_iter + 1, np.nan, dtype=dtype),  # validation loss curve
+            np.zeros(k),  # the intercept of the linear predictor (solvers.F_INTERCEPT)
         )
         self.istate, self.fstate = solvers.new_run_state(opts.code, opts.switch_rule, opts.switch_at)
 
@@ -329,9 +361,11 @@ class DGLNNRun:
                func: str) -> DGLNNPath:  # fmt: skip
         """The DGLNNPath of the finished run; warns if it stopped early.
 
-        intercepts : callable, (k, p) coefficients -> (k,) intercepts
+        intercepts : callable, ((k, p) coefficients, (k,) intercepts of the
+            linear predictor as the solver holds them) -> (k,) intercepts
         """
-        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve = self.records
+        rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v, train_curve, val_curve, rec_b = (
+            self.records)  # fmt: skip
         ist = self.istate
         n_rec = int(ist[solvers.I_RECORDS])
         code = int(ist[solvers.I_STATUS])
@@ -355,7 +389,8 @@ class DGLNNRun:
             best_coef = (best_u[grp.feature_group] ** 2 * best_v).astype(dtype)
             if self.x_scale is not None:
                 best_coef *= self.inv_scale
-            best_intercept = float(intercepts(best_coef[None, :])[0])
+            best_b = np.array([self.fstate[solvers.F_BEST_INTERCEPT]])
+            best_intercept = float(intercepts(best_coef[None, :], best_b)[0])
         # passes over X: the start's X^T y, one per evaluated iterate, one more per
         # sequential update
         evaluated = (status_iter + 1) if code != STATUS_OK else last_pass + 1
@@ -369,7 +404,7 @@ class DGLNNRun:
             best_iter=best_iter + t0 if has_val and best_iter >= 0 else None,
             best_coef=best_coef,
             best_intercept=best_intercept,
-            intercepts=intercepts(coefs),
+            intercepts=intercepts(coefs, rec_b[:n_rec]),
             status=status,
             n_passes=int(n_passes),
             train_curve=train_curve[:curve_len],

@@ -24,6 +24,7 @@ from numba import prange
 
 from ._jit import jit
 from .cv_kernels import residual_gradient_folds
+from .losses import intercept_step
 from .kernels import (
     _copy,
     _group_span,
@@ -35,8 +36,8 @@ from .kernels import (
     expand_group_weights,
     group_inner,
     magnitude_step,
-    residual,
-    residual_gradient,
+    residual_gradient_loss,
+    residual_loss,
     weight_normalized_direction_step,
 )
 
@@ -75,54 +76,81 @@ def _all_finite(x):
     return True
 
 
+# The loss of a run reaches the compiled loops as one tuple ``glm``:
+# ``(loss, sample_weight, sample_weight_val, sums)`` with the loss code
+# (fastgs.losses), the rows' weights ((0,) for none) and float64 sums:
+GLM_WEIGHT_SUM = 0  # sum of the training rows' weights (n unweighted)
+GLM_TARGET_SUM = 1  # sum of weight * y over the training rows
+GLM_VAL_WEIGHT_SUM = 2  # sum of the validation rows' weights
+GLM_CURVATURE = 3  # the gradient is divided by this (fastgs.losses.curvature_bound)
+GLM_FIT_INTERCEPT = 4  # 1: the intercept moves with the fit (losses other than least squares)
+N_GLM_SUMS = 5
+
+
 @jit
-def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale):
-    """Training loss at w and ``g = D^-1 X_c^T r / n`` (in g); r (n,) out.
+def loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, intercept):
+    """Training loss at w and the scaled gradient ``g = D^-1 X_c^T r / (n c)``.
+
+    The loss is the weighted mean half deviance of ``glm``'s loss
+    (:mod:`fastgs.losses`) at the linear predictor ``X_c w + intercept``, and
+    ``r = s * (y - mu)`` (n,) out; ``n`` is the sum of the weights and ``c``
+    the curvature the gradient is divided by (``glm``'s sums, see above).
 
     work : (n_chunks, p) scratch of the multi-threaded sweep (see
-    :func:`fastgs.kernels.residual_gradient_dense_chunked`).
+    :func:`fastgs.kernels.residual_gradient_dense_chunked`), or None.
 
     With ``center`` the columns of X are centered by ``x_offset`` (p,)
-    implicitly: ``r = y - X w + <x_offset, w>`` and
-    ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
+    implicitly: the linear predictor is ``X w - <x_offset, w> + intercept``
+    and ``g = X^T r - x_offset * sum(r)``, which is exact for the centered X.
 
     inv_scale : (p,) the inverse column scales ``D^-1`` of standardized
         columns, or (0,) for none.  The fit runs in the standardized
         coordinates ``w_s = D w``: the caller passes the original-scale
         ``w = D^-1 w_s`` and gets the gradient in ``w_s``, so X itself is
         never rescaled or copied.
+
+    Returns
+    -------
+    (loss, residual_sum) : the mean loss and ``sum(r)``
     """
-    residual_gradient(design, y, w, r, g, work)
+    loss, sample_weight, sums = glm[0], glm[1], glm[3]
+    shift = _dot(x_offset, w) if center else g.dtype.type(0)
+    total = residual_gradient_loss(design, y, w, r, g, work, loss, intercept - shift, sample_weight)
     n = y.shape[0]
+    rsum = r.dtype.type(0)
+    for i in range(n):
+        rsum += r[i]
     if center:
-        shift = _dot(x_offset, w)
-        total = r.dtype.type(0)
-        for i in range(n):
-            r[i] += shift
-            total += r[i]
-        c = n * shift - total
         for j in range(g.shape[0]):
-            g[j] += x_offset[j] * c
-    inv_n = g.dtype.type(1.0 / n)
+            g[j] -= x_offset[j] * rsum
+    inv_n = g.dtype.type(1.0 / (sums[GLM_WEIGHT_SUM] * sums[GLM_CURVATURE]))
     if inv_scale.shape[0] > 0:
         for j in range(g.shape[0]):
             g[j] *= inv_n * inv_scale[j]
     else:
         for j in range(g.shape[0]):
             g[j] *= inv_n
-    return 0.5 * _dot(r, r) * inv_n
+    # the loss in X's dtype: float32 data give float32 losses (their comparisons
+    # between passes, e.g. the switch on a rise, then see no float64 rounding noise)
+    return g.dtype.type(total / sums[GLM_WEIGHT_SUM]), float(rsum)
 
 
 @jit
-def residual_loss(design, y, w, r, x_offset, center):
-    """Loss ``1/(2m) ||y - X_c w||^2`` on m rows (validation), r (m,) out."""
-    residual(design, y, w, r)
-    m = y.shape[0]
-    if center:
-        shift = _dot(x_offset, w)
-        for i in range(m):
-            r[i] += shift
-    return 0.5 * _dot(r, r) / m
+def validation_loss(design, y, w, r, x_offset, center, glm, intercept):
+    """Weighted mean half deviance on the m validation rows, r (m,) scratch."""
+    shift = _dot(x_offset, w) if center else r.dtype.type(0)
+    total = residual_loss(design, y, w, r, glm[0], intercept - shift, glm[2])
+    return r.dtype.type(total / glm[3][GLM_VAL_WEIGHT_SUM])
+
+
+@jit
+def next_intercept(glm, intercept, residual_sum):
+    """The intercept after a pass (:func:`fastgs.losses.intercept_step`);
+    unchanged unless it moves with the fit."""
+    sums = glm[3]
+    if sums[GLM_FIT_INTERCEPT] == 0:
+        return intercept
+    return intercept + intercept_step(glm[0], residual_sum, sums[GLM_WEIGHT_SUM], sums[GLM_TARGET_SUM])
 
 
 @jit
@@ -164,7 +192,12 @@ F_VAL = 2  # validation loss of the current iterate
 F_REF_VAL = 3
 F_REF_ITER = 4
 F_START_LOSS = 5
-N_FSTATE = 6
+# the intercept of the linear predictor (fit jointly for losses other than
+# least squares), its value at the previous iterate and at the best one
+F_INTERCEPT = 6
+F_INTERCEPT_PREV = 7
+F_BEST_INTERCEPT = 8
+N_FSTATE = 9
 
 # why a run ended (istate[I_STOP]; divergence is reported by the status)
 STOP_MAX_ITER = 0  # the max_iter cap
@@ -230,6 +263,9 @@ def new_run_state(algorithm, switch_rule, switch_at):
     fstate[F_REF_VAL] = np.inf
     fstate[F_REF_ITER] = 0.0
     fstate[F_START_LOSS] = np.nan
+    fstate[F_INTERCEPT] = 0.0
+    fstate[F_INTERCEPT_PREV] = 0.0
+    fstate[F_BEST_INTERCEPT] = 0.0
     return istate, fstate
 
 
@@ -237,6 +273,7 @@ def new_run_state(algorithm, switch_rule, switch_at):
 def _record_current(t, u, w, istate, fstate, records):
     rec_iter, rec_w, rec_u, rec_train, rec_val = records[0], records[1], records[2], records[3], records[4]
     _copy(u, rec_u[istate[I_RECORDS]])
+    records[9][istate[I_RECORDS]] = fstate[F_INTERCEPT]
     istate[I_RECORDS] = _record(istate[I_RECORDS], t, w, fstate[F_LOSS], fstate[F_VAL],
                                 rec_iter, rec_w, rec_train, rec_val)  # fmt: skip
 
@@ -262,7 +299,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     (SWITCH_AUTO), records iterate t, and applies the direction phase.
 
     records : (rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
-        train_curve, val_curve), see :func:`dglnn_solve`.
+        train_curve, val_curve, rec_intercept), see :func:`dglnn_solve`.
     min_iter, stop_rate : iterate t >= min_iter is the last one if the
         training loss fell by at most ``stop_rate * loss`` in its pass (off
         with ``stop_rate = -inf``)
@@ -278,12 +315,14 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         istate[I_STATUS_ITER] = t
         if t > 0:
             _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale)
+            fstate[F_INTERCEPT] = fstate[F_INTERCEPT_PREV]
             if istate[I_RECORDED] == 0:
                 _record_current(t - 1, u, w, istate, fstate, records)
         return False
     if has_val and val < fstate[F_BEST_VAL]:
         fstate[F_BEST_VAL] = val
         istate[I_BEST_ITER] = t
+        fstate[F_BEST_INTERCEPT] = fstate[F_INTERCEPT]
         _copy(u, best_u)
         _copy(v, best_v)
     train_curve[t] = loss
@@ -345,7 +384,7 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
 @jit
 def dglnn_solve(
     design, y, work, design_val, y_val, group_ptr, group_idx, u, v, x_offset, center, inv_scale,
-    algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
+    glm, algorithm, sequential, gamma, eta, step_cap, switch_rule, tau, switch_at,
     max_iter, record_every, min_iter, stop_rate, end_rule, records, istate, fstate,
 ):  # fmt: skip
     """Run DGLNN (Algorithm 1, Algorithm 2 or plain GD) for ``max_iter`` passes.
@@ -361,6 +400,10 @@ def dglnn_solve(
     inv_scale : (p,) inverse column scales of standardized X, or (0,) for
         none (see :func:`loss_and_gradient`); ``u``, ``v`` live in the
         standardized coordinates, the recorded ``w`` in the original ones
+    glm : the loss, the rows' weights and their sums (see
+        :func:`loss_and_gradient`); the intercept starts at
+        ``fstate[F_INTERCEPT]`` and, for losses other than least squares,
+        moves after every pass (:func:`next_intercept`)
     algorithm : ALG1, ALG2 or GD ; sequential : recompute g before the u step
     gamma : magnitude step ; eta : ALG2's constant direction step
     step_cap : > 0 for the fast schedule's capped log-space magnitude step
@@ -370,7 +413,8 @@ def dglnn_solve(
     end_rule : float64 (3,), the early end on the validation loss
         (:func:`no_improvement_end`)
     records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
-        rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve); the
+        rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve,
+        rec_intercept (k,)); the
         curves (max_iter + 1,) hold the losses of every evaluated iteration
         (recorded or not; NaN where not evaluated)
     istate, fstate : in/out, the run's scalar state (:func:`new_run_state`):
@@ -394,10 +438,11 @@ def dglnn_solve(
     v_prev = v.copy()
     set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
+        b = fstate[F_INTERCEPT]
+        loss, rsum = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b)
         val = np.nan
         if has_val:
-            val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
+            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, b)
         if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
                                     fstate, records, group_ptr, group_idx, inv_scale, algorithm,
                                     gamma, eta, switch_rule, max_iter, record_every, min_iter,
@@ -406,11 +451,13 @@ def dglnn_solve(
         if sequential and algorithm != GD:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             set_weights(u, v, group_ptr, group_idx, inv_scale, w)
-            loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
+            loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b)
         if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
                                     group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap,
                                     switch_rule, tau, switch_at):  # fmt: skip
             break
+        fstate[F_INTERCEPT_PREV] = b
+        fstate[F_INTERCEPT] = next_intercept(glm, b, rsum)
 
 
 @jit
@@ -488,9 +535,9 @@ def _switch_criterion(u_old, u_new, tau, active_only):
 
 @jit
 def dlnn_solve(
-    design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center, inv_scale,
+    design, y, work, design_val, y_val, a, b, depth, gamma, x_offset, center, inv_scale, glm,
     max_iter, record_every, min_iter, stop_rate, end_rule,
-    rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve,
+    rec_iter, rec_w, rec_train, rec_val, best_w, train_curve, val_curve, intercepts, rec_intercept,
 ):  # fmt: skip
     """Gradient descent on the diagonal linear network ``w = a**N - b**N``.
 
@@ -500,7 +547,10 @@ def dlnn_solve(
     (p,), see :func:`loss_and_gradient`) the network is ``D w`` and the
     recorded w is on the original scale.  Same records, status, validation
     handling, early stop on a slowing training loss (``min_iter``,
-    ``stop_rate``) and early end (``end_rule``) as :func:`dglnn_solve`.
+    ``stop_rate``), early end (``end_rule``) and loss (``glm``) as
+    :func:`dglnn_solve`.  intercepts : float64 (2,) in/out, the intercept
+    (in: at the start, out: at the end) and at the best iterate;
+    rec_intercept (k,) out, the recorded iterates' intercepts.
 
     Returns
     -------
@@ -528,12 +578,14 @@ def dlnn_solve(
     ref = np.array([np.inf, 0.0, np.nan])
     stop = STOP_MAX_ITER
 
+    prev_intercept = intercepts[0]
     _dlnn_weights(a, b, depth, inv_scale, w)
     for t in range(max_iter + 1):
-        loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale)
+        c = intercepts[0]
+        loss, rsum = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, c)
         val = np.nan
         if has_val:
-            val = residual_loss(design_val, y_val, w, r_val, x_offset, center)
+            val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, c)
         if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
             status = STATUS_NONFINITE
             status_iter = t
@@ -542,12 +594,15 @@ def dlnn_solve(
                 _copy(a_new, a)
                 _copy(b_new, b)
                 _dlnn_weights(a, b, depth, inv_scale, w)
+                intercepts[0] = prev_intercept
                 if not prev_recorded:
+                    rec_intercept[k] = prev_intercept
                     k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
             break
         if has_val and val < best_val:
             best_val = val
             best_iter = t
+            intercepts[1] = c
             _copy(w, best_w)
         train_curve[t] = loss
         val_curve[t] = val
@@ -560,6 +615,7 @@ def dlnn_solve(
             stop = STOP_TRAIN_FLAT
         recorded = t % record_every == 0 or last
         if recorded:
+            rec_intercept[k] = c
             k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
         if last:
             break
@@ -573,11 +629,14 @@ def dlnn_solve(
             status = STATUS_U_NONPOSITIVE
             status_iter = t
             if not recorded:
+                rec_intercept[k] = c
                 k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
             break
         prev_loss = loss
         prev_val = val
         prev_recorded = recorded
+        prev_intercept = c
+        intercepts[0] = next_intercept(glm, c, rsum)
         # swap, so that iterate t stays in (a_new, b_new) until pass t + 1 is known good
         for j in range(p):
             a_new[j], a[j] = a[j], a_new[j]
@@ -597,19 +656,26 @@ def _dlnn_weights(a, b, depth, inv_scale, w):
 
 
 @jit
-def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
-                     shift, G, train_sq, val_sq, rsum, train_loss, val_loss, work_G, work_s):  # fmt: skip
-    """One sweep for all K models: G[k] <- D_k^-1 X_c^T r / n_k; losses per fold.
+def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
+                     sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, train_loss,
+                     val_loss, work_G, work_s):  # fmt: skip
+    """One sweep for all K models: G[k] <- D_k^-1 X_c^T r_k / (n_k c_k); losses per fold.
 
-    inv_scales : (K, p) each model's inverse column scales, or (K, 0) for none
-    (see :func:`loss_and_gradient`)."""
+    intercepts (K,): each model's intercept (for least squares with
+    ``center``, the mean target of its training rows); inv_scales : (K, p)
+    each model's inverse column scales, or (K, 0) for none (see
+    :func:`loss_and_gradient`); model_sums (K, N_GLM_SUMS): each model's
+    weight sums and curvature (the GLM_* columns); train_loss, val_loss (K,)
+    out: the weighted mean half deviances."""
     K = W.shape[0]
     for k in range(K):
-        shift[k] = (_dot(x_offsets[k], W[k]) - y_offsets[k]) if center else 0
-    residual_gradient_folds(design, y, fold, W, shift, G, train_sq, val_sq, rsum, work_G, work_s)
+        offset[k] = (intercepts[k] - _dot(x_offsets[k], W[k])) if center else intercepts[k]
+    residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss,
+                            sample_weight, work_G, work_s)  # fmt: skip
     for k in range(K):
         gk = G[k]
-        inv_n = gk.dtype.type(1.0 / n_train[k])
+        sums = model_sums[k]
+        inv_n = gk.dtype.type(1.0 / (sums[GLM_WEIGHT_SUM] * sums[GLM_CURVATURE]))
         if center:
             xo = x_offsets[k]
             c = rsum[k]
@@ -622,8 +688,18 @@ def _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, cente
             sk = inv_scales[k]
             for j in range(gk.shape[0]):
                 gk[j] *= sk[j]
-        train_loss[k] = 0.5 * train_sq[k] / n_train[k]
-        val_loss[k] = 0.5 * val_sq[k] / n_val[k] if n_val[k] > 0 else 0.0
+        train_loss[k] = train_dev[k] / sums[GLM_WEIGHT_SUM]
+        val_loss[k] = val_dev[k] / sums[GLM_VAL_WEIGHT_SUM] if sums[GLM_VAL_WEIGHT_SUM] > 0 else 0.0
+
+
+@jit
+def _next_intercepts(loss, model_sums, intercepts, rsum, out):
+    """Every model's intercept after the pass (:func:`next_intercept`)."""
+    for k in range(intercepts.shape[0]):
+        sums = model_sums[k]
+        out[k] = intercepts[k]
+        if sums[GLM_FIT_INTERCEPT] != 0:
+            out[k] += intercept_step(loss, rsum[k], sums[GLM_WEIGHT_SUM], sums[GLM_TARGET_SUM])
 
 
 # The phases are passed as run-time ints (np.int64(PHASE_...)): as literals,
@@ -693,17 +769,17 @@ def _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iter
 
 @jit
 def dglnn_cv_solve(
-    design, y, fold, group_ptr, group_idx, U, V, x_offsets, y_offsets, inv_scales, center, n_train,
-    n_val, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau, switch_at, max_iter,
-    train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v, end_rule,
-    models_on_threads=None,
+    design, y, fold, group_ptr, group_idx, U, V, x_offsets, intercepts, inv_scales, center, loss,
+    sample_weight, model_sums, algorithm, sequential, gammas, etas, step_cap, switch_rule, tau,
+    switch_at, max_iter, train_curve, val_curve, switch_iters, work_G, work_s, n_cv, best_u, best_v,
+    best_intercept, end_rule, models_on_threads=None,
 ):  # fmt: skip
     """K DGLNN models, one per cross-validation fold, advanced together.
 
     Models ``n_cv..`` (at most one) have no validation rows: a model trained
     on all rows, advanced in the same sweeps.  Its iterate at the running
     minimum of the mean validation curve of the first ``n_cv`` models is kept
-    in ``best_u``, ``best_v``: the refit at the CV-chosen iteration, for the
+    in ``best_u``, ``best_v``, ``best_intercept`` (1,): the refit at the CV-chosen iteration, for the
     price of one more model in the sweep instead of a second run.
 
     Every iteration makes one sweep over X for all folds
@@ -711,8 +787,11 @@ def dglnn_cv_solve(
     of every model but model ``fold[i]``, for which it is a validation row.
     Each model follows exactly the updates of :func:`dglnn_solve` on its own
     training rows (its own step sizes ``gammas[k]``, ``etas[k]``, centering
-    ``x_offsets[k]``, ``y_offsets[k]``, column scales ``inv_scales[k]``
-    ((K, 0): none), and switch).
+    ``x_offsets[k]``, intercept ``intercepts[k]`` (in/out; it moves with the
+    fit for losses other than least squares), column scales
+    ``inv_scales[k]`` ((K, 0): none), weight sums and curvature
+    ``model_sums[k]`` (see :func:`_folds_gradients`), and switch); ``loss``
+    and ``sample_weight`` ((n,), or (0,) for none) are shared.
 
     work_G, work_s: scratch of the multi-threaded sweep (see
     :meth:`fastgs._validation.Design.fold_workspace`; None: the serial sweep).
@@ -731,9 +810,10 @@ def dglnn_cv_solve(
     W = np.empty((K, p), dtype=V.dtype)
     G = np.empty((K, p), dtype=V.dtype)
     VG = np.empty((K, L), dtype=V.dtype)
-    shift = np.empty(K, dtype=V.dtype)
-    train_sq = np.empty(K, dtype=V.dtype)
-    val_sq = np.empty(K, dtype=V.dtype)
+    offset = np.empty(K, dtype=np.float64)
+    next_b = np.empty(K, dtype=np.float64)
+    train_dev = np.empty(K, dtype=V.dtype)
+    val_dev = np.empty(K, dtype=V.dtype)
     rsum = np.empty(K, dtype=V.dtype)
     tl = np.empty(K, dtype=V.dtype)
     vl = np.empty(K, dtype=V.dtype)
@@ -754,8 +834,9 @@ def dglnn_cv_solve(
     ref = np.array([np.inf, 0.0, np.nan])
     stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
-        _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
-                         shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
+        _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
+                         sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, tl, vl,
+                         work_G, work_s)  # fmt: skip
         if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
             status = STATUS_NONFINITE
             status_iter = t
@@ -775,17 +856,20 @@ def dglnn_cv_solve(
             if K > n_cv:
                 _copy(U[K - 1], best_u)
                 _copy(V[K - 1], best_v)
+                best_intercept[0] = intercepts[K - 1]
         if no_improvement_end(t, cv, tl[:n_cv].sum() / n_cv, ref, end_rule):
             stop = STOP_NO_IMPROVEMENT
             break
         if t == max_iter:
             break
+        _next_intercepts(loss, model_sums, intercepts, rsum, next_b)
         _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential, switched,
                      switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
                      switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
         if sequential and algorithm != GD:
-            _folds_gradients(design, y, fold, W, x_offsets, y_offsets, inv_scales, center, n_train, n_val,
-                             shift, G, train_sq, val_sq, rsum, tl, vl, work_G, work_s)  # fmt: skip
+            _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
+                             sample_weight, model_sums, offset, G, train_dev, val_dev, rsum, tl, vl,
+                             work_G, work_s)  # fmt: skip
         _models_step(models_on_threads, np.int64(PHASE_MAGNITUDE), t, algorithm, sequential, switched,
                      switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
                      switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
@@ -795,4 +879,5 @@ def dglnn_cv_solve(
                 status_iter = t
         if status != STATUS_OK:
             break
+        _copy(next_b, intercepts)
     return n_eval, status, status_iter, best_t, stop

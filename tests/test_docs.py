@@ -31,11 +31,13 @@ DOCUMENTED = {
     "fastgs.datasets": ["make_group_sparse_regression", "make_group_sparse_classification",
                         "make_group_sparse_poisson"],
     "fastgs.paper.settings": ["paper_setting"],
-    "fastgs.estimators": ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor"],
+    "fastgs.estimators": ["DGLNNRegressor", "DGLNNRegressorCV", "DLNNRegressor", "DGLNNClassifier",
+                          "DGLNNClassifierCV"],
     "fastgs.selection": ["select_groups"],
     # every public kernel callable from Python (the storage-generic two are compiled-only)
     "fastgs.kernels": [name for name in kernels.__all__
-                       if not name.startswith("STATUS_") and name not in ("residual_gradient", "residual")],
+                       if not name.startswith("STATUS_") and name not in ("residual_gradient", "residual",
+                                                                          "residual_gradient_loss", "residual_loss")],
 }
 ITEMS = [(module, name) for module, names in DOCUMENTED.items() for name in names]
 

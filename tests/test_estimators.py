@@ -109,7 +109,16 @@ def check_intercept(model, X, y):
 
 # the default estimators, as users get them (sklearn skips its array-API
 # check unless SCIPY_ARRAY_API is set; fastgs converts inputs to NumPy)
-@parametrize_with_checks([DGLNNRegressor(), DLNNRegressor(), DGLNNRegressorCV()])
+@parametrize_with_checks(
+    [DGLNNRegressor(), DLNNRegressor(), DGLNNRegressorCV()],
+    # the validation split and the folds are drawn by rows, so repeated rows
+    # change the draw (tests/test_losses.py checks weights against repeated
+    # rows with fixed splits)
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": "the split is drawn by rows",
+        "check_sample_weight_equivalence_on_sparse_data": "the split is drawn by rows",
+    },
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
+from fastgs.losses import LOSSES
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -505,6 +507,16 @@ def test_kernels_callable_from_user_njit():
 # the dense sweep takes models three, then two, then one at a time
 @pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7])
 def test_residual_gradient_folds_matches_reference(storage, n, K):
+    _check_folds_kernel(storage, n, K, "squared_error", weighted=False)
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked", "csc_chunked"])
+@pytest.mark.parametrize("loss", ["squared_error", "log_loss", "poisson"])
+def test_residual_gradient_folds_losses_and_weights(storage, loss):
+    _check_folds_kernel(storage, 13, 4, loss, weighted=True)
+
+
+def _check_folds_kernel(storage, n, K, loss, weighted):
     import scipy.sparse as sp
 
     from fastgs import cv_kernels as K_
@@ -513,10 +525,17 @@ def test_residual_gradient_folds_matches_reference(storage, n, K):
     p = 2100  # > one column chunk of the dense sweep
     X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3)
     y = rng.standard_normal(n)
+    if loss == "log_loss":
+        y = (y > 0).astype(float)
+    elif loss == "poisson":
+        y = np.floor(np.abs(y) * 3)
     fold = (np.arange(n) % K).astype(np.int64)
-    W = rng.standard_normal((K, p))
-    shift = rng.standard_normal(K)
-    expect = ref.residual_gradient_folds(X, y, fold, W, shift)
+    W = rng.standard_normal((K, p)) * (0.02 if loss != "squared_error" else 1.0)
+    offset = rng.standard_normal(K)
+    sw = rng.random(n) * 3 if weighted else None
+    sw_arg = sw if weighted else np.empty(0)
+    code = np.int64(LOSSES[loss])
+    expect = ref.residual_gradient_folds(X, y, fold, W, offset, loss, sw)
     G = np.empty((K, p))
     out = [np.empty(K) for _ in range(3)]
     if storage.startswith("dense"):
@@ -533,21 +552,23 @@ def test_residual_gradient_folds_matches_reference(storage, n, K):
                 col = indices[indptr[j] : indptr[j + 1]]
                 splits[c, j] = indptr[j] + np.count_nonzero(col < (c * n) // 3)
         R = np.full((n, K), np.nan)  # scratch: whatever it holds is overwritten
-        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G, *out, splits, R)
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, offset, G, *out, code, sw_arg, splits, R)
         G_serial = np.empty_like(G)
-        K_.residual_gradient_folds_csc(*args, y, fold, W, shift, G_serial, *[np.empty(K) for _ in range(3)])
+        K_.residual_gradient_folds_csc(*args, y, fold, W, offset, G_serial, *[np.empty(K) for _ in range(3)],
+                                  code, sw_arg)
         np.testing.assert_array_equal(G, G_serial)  # the same bits as the serial sweep
         G_one = np.empty_like(G)  # one chunk: the serial sweeps, on the (NaN-filled) scratch
         R[:] = np.nan
-        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, shift, G_one, *[np.empty(K) for _ in range(3)],
-                                               splits[[0, 3]], R)  # fmt: skip
+        K_.residual_gradient_folds_csc_chunked(*args, y, fold, W, offset, G_one, *[np.empty(K) for _ in range(3)],
+                                               code, sw_arg, splits[[0, 3]], R)  # fmt: skip
         np.testing.assert_array_equal(G_one, G_serial)
     elif storage.endswith("chunked"):
         chunks = 2
         fn = getattr(K_, f"residual_gradient_folds_{storage}")
-        fn(*args, y, fold, W, shift, G, *out, np.empty((chunks, K, p)), np.empty((chunks, 3, K)))
+        fn(*args, y, fold, W, offset, G, *out, code, sw_arg, np.empty((chunks, K, p)),
+           np.empty((chunks, 3, K)))
     else:
-        getattr(K_, f"residual_gradient_folds_{storage}")(*args, y, fold, W, shift, G, *out)
+        getattr(K_, f"residual_gradient_folds_{storage}")(*args, y, fold, W, offset, G, *out, code, sw_arg)
     scale = np.abs(expect[0]).max()
     np.testing.assert_allclose(G, expect[0], rtol=0, atol=1e-10 * scale)
     for got, want in zip(out, expect[1:]):
