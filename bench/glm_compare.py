@@ -107,6 +107,7 @@ N_LAMBDAS = 50
 # down, logistic fits separate the data), 1e-4 otherwise
 LAMBDA_MIN_RATIO = {True: 1e-2, False: 1e-4}
 LONG_FIT = 10.0  # seconds: fits longer than this are not repeated
+WARMUP_BUDGET = 600.0  # seconds for a warm-up (skglm compiles for a minute on a busy machine)
 PACKAGES = ("fastgs", "numpy", "scipy", "scikit-learn", "numba", "skglm", "adelie", "abess")
 
 
@@ -444,6 +445,7 @@ def _child(conn, fit, problems, repeats, budget, mem_gb):
         warm = {}  # kind -> warm-up seconds, or the error of the warm-up
         for i, problem in enumerate(problems):
             if problem.kind not in warm:
+                conn.send(("warming", i, None))
                 t = time.perf_counter()
                 try:
                     fit(tiny_like(problem))
@@ -462,6 +464,7 @@ def _child(conn, fit, problems, repeats, budget, mem_gb):
                     t = time.perf_counter()
                     out = fit(problem)
                     times.append(time.perf_counter() - t)
+                    conn.send(("repeat", i, times[-1]))
                     if times[-1] > LONG_FIT or sum(times) > budget:
                         break  # a long fit is timed once: its noise is small relative to it
             except MemoryError as e:
@@ -490,10 +493,12 @@ def run_isolated(fit, problems, repeats, budget, mem_gb) -> list[dict]:
         proc.start()
         send.close()
         current = start  # the problem the child works on
+        fitting = False  # warmed up and fitting ``current`` (else warming up or between problems)
         try:
             while current < len(problems):
-                if not recv.poll(budget + 5.0):
-                    results[current]["error"] = f"> budget ({budget:.0f} s per fit)"
+                if not recv.poll(budget if fitting else WARMUP_BUDGET):
+                    results[current]["error"] = (f"> budget ({budget:.0f} s per fit)" if fitting
+                                                 else f"warm-up > {WARMUP_BUDGET:.0f} s")  # fmt: skip
                     current += 1
                     break
                 try:
@@ -503,9 +508,10 @@ def run_isolated(fit, problems, repeats, budget, mem_gb) -> list[dict]:
                     results[current]["error"] = f"crashed (exit code {proc.exitcode})"
                     current += 1
                     break
+                fitting = kind in ("warm", "repeat")
                 if kind == "warm":
                     results[start + i]["warm"] = value
-                else:
+                elif kind in ("fit", "error"):
                     results[start + i].update(value if kind == "fit" else {"error": value})
                     current = start + i + 1
         finally:
