@@ -169,14 +169,20 @@ def split_simulated(case, seed, loss, X, y, w, n_train, group_size, b=0.0):
 N_TEST = 2000
 
 
+def dense_case(case, loss, seed, quick):
+    """Cases a and c: a dense Gaussian X, p >> n, groups of 4, 5 informative groups,
+    drawn by the fastgs generator of ``loss`` at its default scale."""
+    from fastgs.datasets import make_group_sparse_classification, make_group_sparse_poisson
+
+    make = make_group_sparse_classification if loss == "log_loss" else make_group_sparse_poisson
+    n, p = (200, 400) if quick else (400, 2000)
+    X, y, w, _ = make(n + N_TEST, p, group_size=4, n_informative_groups=5, random_state=seed)
+    return [split_simulated(case, seed, loss, X, y, w, n, 4)]
+
+
 def make_case_a(seed, quick):
     """Binary logistic, dense Gaussian X, p >> n."""
-    from fastgs.datasets import make_group_sparse_classification
-
-    n, p = (200, 400) if quick else (400, 2000)
-    X, y, w, _ = make_group_sparse_classification(
-        n + N_TEST, p, group_size=4, n_informative_groups=5, random_state=seed)
-    return [split_simulated("a", seed, "log_loss", X, y, w, n, 4)]
+    return dense_case("a", "log_loss", seed, quick)
 
 
 def unit_rms_columns(X, w):
@@ -200,12 +206,7 @@ def make_case_b(seed, quick):
 
 def make_case_c(seed, quick):
     """Poisson, dense Gaussian X, p >> n."""
-    from fastgs.datasets import make_group_sparse_poisson
-
-    n, p = (200, 400) if quick else (400, 2000)
-    X, y, w, _ = make_group_sparse_poisson(
-        n + N_TEST, p, group_size=4, n_informative_groups=5, random_state=seed)
-    return [split_simulated("c", seed, "poisson", X, y, w, n, 4)]
+    return dense_case("c", "poisson", seed, quick)
 
 
 def make_case_d(seed, quick):
