@@ -64,7 +64,6 @@ import argparse
 import multiprocessing as mp
 import os
 import re
-import resource
 import sys
 import time
 import warnings
@@ -74,7 +73,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.model_selection import KFold
-from fastgs._machine import cpu_model
+
+import _isolation
+from _isolation import cap_address_space, one_line, reset_peak, rss_mb
 
 RESULTS = Path(__file__).resolve().parent / "results" / "compare.md"
 K_FOLDS = 5
@@ -370,35 +371,15 @@ def methods():
 # ------------------------------------------------------------ isolated timing
 
 
-def _rss_mb(key="VmRSS") -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak():
-    """Reset VmHWM to the current RSS (a forked child inherits the parent's peak)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-
-
 def _child(conn, fit, data, repeats, budget, mem_gb):
     """Warm up, then time ``repeats`` fits; send messages to the parent."""
     try:
-        with open("/proc/self/status") as f:
-            vm = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
-        limit = vm + int(mem_gb * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        cap_address_space(mem_gb)
         t = time.perf_counter()
         fit(tiny_like(data))
         conn.send(("warm", time.perf_counter() - t))
-        _reset_peak()
-        rss0 = _rss_mb()
+        reset_peak()
+        rss0 = rss_mb()
         times, out = [], None
         for _ in range(repeats):
             t = time.perf_counter()
@@ -407,20 +388,14 @@ def _child(conn, fit, data, repeats, budget, mem_gb):
             conn.send(("fit", times[-1]))
             if times[-1] > LONG_FIT or sum(times) > budget:
                 break  # a long fit is timed once: its noise is small relative to it
-        conn.send(("done", {"times": times, "fit": out, "extra_mb": _rss_mb("VmHWM") - rss0}))
+        conn.send(("done", {"times": times, "fit": out, "extra_mb": rss_mb("VmHWM") - rss0}))
     except MemoryError as e:
         conn.send(("error", f"MemoryError above {mem_gb} GiB extra address space ({e})"))
     except Exception as e:  # noqa: BLE001 (reported in the table, not raised)
-        conn.send(("error", f"{type(e).__name__}: {_one_line(str(e))}"))
+        conn.send(("error", f"{type(e).__name__}: {one_line(str(e))}"))
     finally:
         conn.close()
         os._exit(0)
-
-
-def _one_line(message: str, limit: int = 160) -> str:
-    """An error message fit for a table cell."""
-    text = " ".join(message.split()).replace("|", "/")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def run_isolated(fit, data, repeats, budget, mem_gb) -> dict:
@@ -607,27 +582,8 @@ def write_results(path: Path, sections: dict, header: str, partial: bool):
 
 def environment_line() -> str:
     """Library versions, for the results file."""
-    import importlib.metadata as md
-
-    vers = []
-    for pkg in ("fastgs", "numpy", "scipy", "scikit-learn", "numba", "skglm", "celer",
-                "adelie", "abess"):  # fmt: skip
-        try:
-            vers.append(f"{pkg} {md.version(pkg)}")
-        except md.PackageNotFoundError:
-            vers.append(f"{pkg} (not installed)")
-    try:
-        import subprocess
-
-        root = Path(__file__).resolve().parent.parent
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "fastgs"],
-                               capture_output=True, text=True, check=True).stdout.strip()
-        vers.insert(0, f"fastgs tree {head}{' + uncommitted changes' if dirty else ''}")
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return ", ".join(vers) + f"; CPU: {cpu_model()}"
+    return _isolation.environment_line(
+        ("fastgs", "numpy", "scipy", "scikit-learn", "numba", "skglm", "celer", "adelie", "abess"))
 
 
 def main(argv=None):
