@@ -130,13 +130,16 @@ class _PathBase:
 
     @property
     def coef(self) -> np.ndarray:
-        """ndarray of shape (p,): the last (good) recorded iterate's coefficients."""
+        """ndarray of shape (p,) or (p, n_classes): the last (good) recorded
+        iterate's coefficients."""
         return self.coefs[-1]
 
     @property
-    def intercept(self) -> float:
-        """float: the intercept of the last recorded iterate (0.0 without one)."""
-        return float(self.intercepts[-1])
+    def intercept(self):
+        """float (ndarray of shape (n_classes,) for a multinomial target): the
+        intercept of the last recorded iterate (0.0 without one)."""
+        last = self.intercepts[-1]
+        return float(last) if np.ndim(last) == 0 else last
 
     def __len__(self) -> int:
         return self.iterations.shape[0]
@@ -161,22 +164,25 @@ class DGLNNPath(_PathBase):
     iterations : ndarray of shape (k,), int64
         Recorded iteration numbers (0 is the start; with the fast schedule
         they include the skipped start ``t0``).
-    coefs : ndarray of shape (k, p)
-        Coefficients ``w = u^2 v`` at the recorded iterations, in X's dtype.
+    coefs : ndarray of shape (k, p) or (k, p, n_classes)
+        Coefficients ``w = u^2 v`` at the recorded iterations, in X's dtype
+        (one column per class for a multinomial target).
     u : ndarray of shape (k, L)
         Group magnitudes at the recorded iterations.
     train_loss : ndarray of shape (k,)
-        Training loss ``1/(2n) ||y - X w - b||^2`` at the recorded iterations.
+        Training loss at the recorded iterations: the (weighted) mean half
+        deviance of the run's loss, ``1/(2n) ||y - X w - b||^2`` for least
+        squares (docs/method.rst, 'Losses beyond least squares').
     val_loss : ndarray of shape (k,) or None
-        Validation loss at the recorded iterations; None without a validation
-        set.
+        Validation loss (the same loss on the validation rows) at the
+        recorded iterations; None without a validation set.
     best_iter : int or None
         The iteration with the lowest validation loss, tracked at every
         iteration (recorded or not); None without a validation set.
-    best_coef : ndarray of shape (p,) or None
+    best_coef : ndarray of shape (p,) or (p, n_classes), or None
         The coefficients at ``best_iter``.
-    best_intercept : float or None
-        The intercept at ``best_iter``.
+    best_intercept : float, ndarray of shape (n_classes,), or None
+        The intercept(s) at ``best_iter``.
     best_u : ndarray of shape (L,) or None
         The group magnitudes at ``best_iter``.
     train_curve : ndarray of shape (t,)
@@ -184,9 +190,10 @@ class DGLNNPath(_PathBase):
         to iteration ``t0 + i``.
     val_curve : ndarray of shape (t,) or None
         The validation loss at every evaluated iteration.
-    intercepts : ndarray of shape (k,)
-        ``mean(y) - mean(X) @ w`` at the recorded iterations (zeros without
-        an intercept).
+    intercepts : ndarray of shape (k,) or (k, n_classes)
+        The intercepts of the linear predictor ``X @ w + b`` at the recorded
+        iterations, for the original columns (for least squares
+        ``mean(y) - mean(X) @ w``; zeros without an intercept).
     switch_iter : int or None
         The iteration at which Algorithm 2 switched to the constant direction
         step; None if it did not.
@@ -348,13 +355,13 @@ class DGLNNCVPath:
     t0s : ndarray of shape (K,), int64
         Iterations each fold skipped analytically (fast schedule; zeros
         otherwise).
-    best_coef : ndarray of shape (p,) or None
+    best_coef : ndarray of shape (p,) or (p, n_classes), or None
         The model trained on all rows in the same sweeps, at ``best_iter``
         (None with ``refit=False``).
     best_u : ndarray of shape (L,) or None
         Its group magnitudes.
-    best_intercept : float or None
-        Its intercept.
+    best_intercept : float, ndarray of shape (n_classes,), or None
+        Its intercept(s).
     refit_t0 : int
         The start the model on all rows skipped.
     refit_train_curve : ndarray or None
