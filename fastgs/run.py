@@ -235,8 +235,8 @@ class DGLNNOptions:
             # window) in noisy settings (bench/fast_schedule.py).  The logistic
             # losses take Algorithm 1: on (nearly) separable classes the
             # magnitudes grow without bound, and the constant direction step,
-            # scaled by u^2, overshoots (docs/method.rst, 'Losses beyond least
-            # squares')
+            # scaled by u^2, overshoots
+            # (docs/method.rst, 'Losses beyond least squares')
             algorithm = "alg1" if loss == "log_loss" else "alg2"
         if not isinstance(algorithm, str) or algorithm not in ALGORITHM_CODES:
             raise ValueError(
