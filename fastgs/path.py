@@ -83,6 +83,11 @@ def _class_groups(grp: Groups, n_classes: int) -> Groups:
                         for l in range(grp.n_groups)], n_classes * p)  # fmt: skip
 
 
+def _one_or_many(intercept):
+    """A float for one linear predictor, the (K,) array of a multinomial model."""
+    return float(intercept) if np.ndim(intercept) == 0 else intercept
+
+
 class _Problem:
     """Canonical training (and validation) data shared by the path functions:
     the design, the targets, the rows' weights, centering and scaling, and
@@ -217,20 +222,21 @@ class _Problem:
         """The groups of the run's weights (see :func:`_class_groups`)."""
         return _class_groups(grp, self.n_classes)
 
-    def as_classes(self, path, grp: Groups):
+    def as_classes(self, path, grp: Groups | None = None):
         """A multinomial run's path with the weights as (p, K) coefficients and
-        the user's groups (a no-op for one linear predictor)."""
+        the user's groups, if any (a no-op for one linear predictor)."""
         K = self.n_classes
         if K == 1:
             return path
-        p = grp.n_features
+        p = path.coefs.shape[-1] // K
 
         def per_class(w):
             return None if w is None else np.moveaxis(np.asarray(w).reshape(*w.shape[:-1], K, p), -2, -1)
 
         path.coefs = per_class(path.coefs)
         path.best_coef = per_class(path.best_coef)
-        path.groups = grp
+        if grp is not None:
+            path.groups = grp
         return path
 
 
@@ -310,8 +316,8 @@ def dglnn_path(
         Training data: a dense array (C or F order) or any ``scipy.sparse``
         matrix or array (never densified).  float32 input gives float32
         arithmetic and results; other numeric types are converted to float64.
-    y : array-like of shape (n_samples,)
-        Targets.
+    y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Targets; one-hot rows for the multinomial loss (see ``loss``).
     groups : None, int, array-like or sequence of sequences, default=None
         The groups, in any form :func:`fastgs.make_groups` accepts; None means
         one group per feature.
@@ -409,9 +415,12 @@ def dglnn_path(
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
         squares'): least squares; the logistic loss of a binary outcome
-        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
-        or rates (``y >= 0``, log link).  The fitted model's linear predictor
-        is ``X @ coef + intercept``; the validation loss is the same loss.
+        (``y`` holds 0/1 labels or probabilities), or with a one-hot ``y`` of
+        shape (n_samples, n_classes) the grouped multinomial (coefficients
+        (p, n_classes), a group in or out for every class); the Poisson loss
+        of counts or rates (``y >= 0``, log link).  The fitted model's linear
+        predictor is ``X @ coef + intercept``; the validation loss is the
+        same loss.
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Weights of the training rows: the loss is the weighted mean, so
         integer weights give the fit on repeated rows.  Non-negative, finite,
@@ -524,8 +533,8 @@ def dlnn_path(
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Training data, as in :func:`dglnn_path`.
-    y : array-like of shape (n_samples,)
-        Targets.
+    y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Targets; one-hot rows for the multinomial loss (see ``loss``).
     depth : int >= 2, default=2
         The depth N.  For N > 2 growth from a tiny ``alpha`` is very slow; use
         a larger ``alpha`` (e.g. 1e-2).
@@ -560,9 +569,12 @@ def dlnn_path(
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
         squares'): least squares; the logistic loss of a binary outcome
-        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
-        or rates (``y >= 0``, log link).  The fitted model's linear predictor
-        is ``X @ coef + intercept``; the validation loss is the same loss.
+        (``y`` holds 0/1 labels or probabilities), or with a one-hot ``y`` of
+        shape (n_samples, n_classes) the grouped multinomial (coefficients
+        (p, n_classes), a group in or out for every class); the Poisson loss
+        of counts or rates (``y >= 0``, log link).  The fitted model's linear
+        predictor is ``X @ coef + intercept``; the validation loss is the
+        same loss.
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Weights of the training rows: the loss is the weighted mean, so
         integer weights give the fit on repeated rows.  Non-negative, finite,
@@ -598,8 +610,9 @@ def dlnn_path(
     alpha, max_iter, record_every = check_common(alpha, max_iter, record_every)
     gamma = check_step(step, "step")
     prob = _Problem(X, y, X_val, y_val, fit_intercept, standardize, loss, sample_weight,
-                    sample_weight_val)  # fmt: skip
-    n, p = prob.design.shape
+                    sample_weight_val, n_jobs)  # fmt: skip
+    n, p_features = prob.design.shape
+    p = p_features * prob.n_classes  # the weights: one per feature and class
     dtype = prob.dtype
     if gamma is None:
         with compiled_threads(n_jobs):
@@ -619,11 +632,8 @@ def dlnn_path(
     best_w = np.zeros(p, dtype=dtype)
     train_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
     val_curve = np.full(max_iter + 1, np.nan, dtype=dtype)
-    if prob.n_classes > 1:
-        raise ValueError("dlnn_path fits one linear predictor: a multinomial (one-hot) target is "
-                         "not supported; use dglnn_path.")  # fmt: skip
-    intercept_state = np.full(2, float(prob.intercept0[0]))
-    rec_b = np.zeros(k)
+    intercept_state = np.tile(prob.intercept0.astype(np.float64), (2, 1))
+    rec_b = np.zeros((k, prob.n_classes))
     with compiled_threads(n_jobs):
         n_rec, code, status_iter, best_iter, _, stop = solvers.dlnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val, a, b, depth,
@@ -640,14 +650,14 @@ def dlnn_path(
     if has_best:
         warn_if_capped(stop_reason, end_rule, max_iter, int(best_iter), "dlnn_path")
     evaluated = (status_iter + 1) if code != STATUS_OK else last_iter + 1
-    return DLNNPath(
+    path = DLNNPath(
         iterations=rec_iter[:n_rec].copy(),
         coefs=coefs.copy() if n_rec < k // 2 else coefs,
         train_loss=rec_train[:n_rec].copy(),
         val_loss=rec_val[:n_rec].copy() if prob.has_val else None,
         best_iter=int(best_iter) if has_best else None,
         best_coef=best_w if has_best else None,
-        best_intercept=float(prob.intercepts(best_w[None, :], intercept_state[1:])[0])
+        best_intercept=_one_or_many(prob.intercepts(best_w[None, :], intercept_state[1:])[0])
         if has_best else None,
         intercepts=prob.intercepts(coefs, rec_b[:n_rec]),
         status=status,
@@ -659,6 +669,7 @@ def dlnn_path(
         x_scale=prob.x_scale,
         stop_reason=stop_reason,
     )
+    return prob.as_classes(path)
 
 
 def _fold_labels(folds, n: int, random_state) -> tuple[np.ndarray, int]:
@@ -746,8 +757,8 @@ def dglnn_cv_path(
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         Training data, as in :func:`dglnn_path`.
-    y : array-like of shape (n_samples,)
-        Targets.
+    y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Targets; one-hot rows for the multinomial loss (see ``loss``).
     groups : None, int, array-like or sequence of sequences, default=None
         The groups, as in :func:`dglnn_path`.
     cv : int >= 2 or array-like of int of shape (n_samples,), default=5
@@ -805,9 +816,12 @@ def dglnn_cv_path(
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
         squares'): least squares; the logistic loss of a binary outcome
-        (``y`` holds 0/1 labels or probabilities); the Poisson loss of counts
-        or rates (``y >= 0``, log link).  The fitted model's linear predictor
-        is ``X @ coef + intercept``; the validation loss is the same loss.
+        (``y`` holds 0/1 labels or probabilities), or with a one-hot ``y`` of
+        shape (n_samples, n_classes) the grouped multinomial (coefficients
+        (p, n_classes), a group in or out for every class); the Poisson loss
+        of counts or rates (``y >= 0``, log link).  The fitted model's linear
+        predictor is ``X @ coef + intercept``; the validation loss is the
+        same loss.
     sample_weight : array-like of shape (n_samples,) or None, default=None
         Weights of the training rows: the loss is the weighted mean, so
         integer weights give the fit on repeated rows.  Non-negative, finite,

@@ -264,7 +264,7 @@ class DLNNPath(_PathBase):
     ----------
     iterations : ndarray of shape (k,), int64
         Recorded iteration numbers (0 is the start).
-    coefs : ndarray of shape (k, p)
+    coefs : ndarray of shape (k, p) or (k, p, n_classes)
         Coefficients ``w = a^N - b^N`` at the recorded iterations, in X's
         dtype.
     train_loss : ndarray of shape (k,)
@@ -275,15 +275,15 @@ class DLNNPath(_PathBase):
     best_iter : int or None
         The iteration with the lowest validation loss, tracked at every
         iteration.
-    best_coef : ndarray of shape (p,) or None
+    best_coef : ndarray of shape (p,) or (p, n_classes), or None
         The coefficients at ``best_iter``.
-    best_intercept : float or None
+    best_intercept : float, ndarray of shape (n_classes,), or None
         The intercept at ``best_iter``.
     train_curve : ndarray of shape (t,)
         The training loss at every evaluated iteration.
     val_curve : ndarray of shape (t,) or None
         The validation loss at every evaluated iteration.
-    intercepts : ndarray of shape (k,)
+    intercepts : ndarray of shape (k,) or (k, n_classes)
         The intercepts at the recorded iterations (zeros without one).
     status : Status
         How the run ended.

@@ -627,9 +627,10 @@ def dlnn_solve(
     recorded w is on the original scale.  Same records, status, validation
     handling, early stop on a slowing training loss (``min_iter``,
     ``stop_rate``), early end (``end_rule``) and loss (``glm``) as
-    :func:`dglnn_solve`.  intercepts : float64 (2,) in/out, the intercept
-    (in: at the start, out: at the end) and at the best iterate;
-    rec_intercept (k,) out, the recorded iterates' intercepts.
+    :func:`dglnn_solve`.  intercepts : float64 (2, K) in/out, the
+    intercept(s) (in: at the start, out: at the end) and at the best
+    iterate, K = 1 but for the multinomial loss (then a, b, w are (K p,));
+    rec_intercept (k, K) out, the recorded iterates' intercepts.
 
     Returns
     -------
@@ -657,13 +658,11 @@ def dlnn_solve(
     ref = np.array([np.inf, 0.0, np.nan])
     stop = STOP_MAX_ITER
 
-    prev_intercept = intercepts[0]
-    b_now = intercepts[:1].copy()
-    rsum = np.empty(1)
+    prev_intercept = intercepts[0].copy()
+    b_now = intercepts[0]
+    rsum = np.empty(b_now.shape[0])
     _dlnn_weights(a, b, depth, inv_scale, w)
     for t in range(max_iter + 1):
-        c = intercepts[0]
-        b_now[0] = c
         loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b_now, rsum)
         val = np.nan
         if has_val:
@@ -676,15 +675,15 @@ def dlnn_solve(
                 _copy(a_new, a)
                 _copy(b_new, b)
                 _dlnn_weights(a, b, depth, inv_scale, w)
-                intercepts[0] = prev_intercept
+                _copy(prev_intercept, b_now)
                 if not prev_recorded:
-                    rec_intercept[k] = prev_intercept
+                    _copy(prev_intercept, rec_intercept[k])
                     k = _record(k, t - 1, w, prev_loss, prev_val, rec_iter, rec_w, rec_train, rec_val)
             break
         if has_val and val < best_val:
             best_val = val
             best_iter = t
-            intercepts[1] = c
+            _copy(b_now, intercepts[1])
             _copy(w, best_w)
         train_curve[t] = loss
         val_curve[t] = val
@@ -697,7 +696,7 @@ def dlnn_solve(
             stop = STOP_TRAIN_FLAT
         recorded = t % record_every == 0 or last
         if recorded:
-            rec_intercept[k] = c
+            _copy(b_now, rec_intercept[k])
             k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
         if last:
             break
@@ -711,15 +710,14 @@ def dlnn_solve(
             status = STATUS_U_NONPOSITIVE
             status_iter = t
             if not recorded:
-                rec_intercept[k] = c
+                _copy(b_now, rec_intercept[k])
                 k = _record(k, t, w, loss, val, rec_iter, rec_w, rec_train, rec_val)
             break
         prev_loss = loss
         prev_val = val
         prev_recorded = recorded
-        prev_intercept = c
+        _copy(b_now, prev_intercept)
         next_intercept(glm, b_now, rsum)
-        intercepts[0] = b_now[0]
         # swap, so that iterate t stays in (a_new, b_new) until pass t + 1 is known good
         for j in range(p):
             a_new[j], a[j] = a[j], a_new[j]

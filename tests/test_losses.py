@@ -494,6 +494,16 @@ def test_multinomial_cv_folds_equal_separate_paths(storage):
     assert_allclose(cvp.best_intercept, full.intercepts[i], rtol=1e-9, atol=1e-12)
 
 
+def test_dlnn_multinomial_finds_the_support():
+    X, labels, Y, W = make_multinomial(n=300, p=30, seed=1, scale=1.5)
+    path = fastgs.dlnn_path(X[:220], Y[:220], X_val=X[220:], y_val=Y[220:], loss="log_loss",
+                            fit_intercept=True, standardize=True, max_iter=3000)  # fmt: skip
+    assert path.status.ok
+    assert path.best_coef.shape == (30, 3) and path.intercepts.shape[1:] == (3,)
+    norms = np.linalg.norm(path.best_coef, axis=1)
+    assert set(np.argsort(norms)[::-1][:5]) <= set(range(2 * GROUP_SIZE))
+
+
 def test_multinomial_targets_checked():
     X, labels, Y, _ = make_multinomial(n=60, p=9)
     with pytest.raises(ValueError, match="one-hot"):
