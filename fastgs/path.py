@@ -99,7 +99,6 @@ class _Problem:
             raise TypeError(f"fit_intercept must be True or False, got {fit_intercept!r}.")
         check_bool(standardize, "standardize")
         self.loss_code = loss_code(loss)
-        self.loss = loss
         design = check_design(X, "X")
         if design.kind == "csc":
             # one model's fused row sweep over CSR beats the two column sweeps
@@ -483,7 +482,6 @@ def dglnn_path(
 
     run = DGLNNRun(opts, grp.n_features, L, dtype, u, v, _stop, prob.x_scale,
                    intercepts=prob.intercept0)  # fmt: skip
-    run.inv_scale = prob.inv_scale
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,

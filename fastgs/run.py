@@ -339,7 +339,8 @@ class DGLNNRun:
                  intercepts=(0.0,)):  # fmt: skip
         self.stop = stop_rule(stop, opts.max_iter)
         self.x_scale = x_scale
-        self.inv_scale = self.inverse_scale(x_scale, dtype)
+        # a multinomial run's weights are (K p,): each class's weights take the column scales
+        self.inv_scale = self.inverse_scale(x_scale, dtype, n_classes=len(intercepts))
         k = record_slots(opts.max_iter, opts.record_every)
         self.slots = k
         self.records = (
@@ -358,10 +359,13 @@ class DGLNNRun:
         self.istate, self.fstate = solvers.new_run_state(opts.code, opts.switch_rule, opts.switch_at)
 
     @staticmethod
-    def inverse_scale(x_scale, dtype) -> np.ndarray:
-        """The solvers' column scaling argument: ``1 / x_scale`` (p,) in dtype,
-        or (0,) for an unstandardized fit (``x_scale`` None)."""
-        return np.empty(0, dtype=dtype) if x_scale is None else (1.0 / x_scale).astype(dtype)
+    def inverse_scale(x_scale, dtype, n_classes: int = 1) -> np.ndarray:
+        """The solvers' column scaling argument: ``1 / x_scale`` in dtype, (p,)
+        or repeated for the ``n_classes`` classes of a multinomial run, or (0,)
+        for an unstandardized fit (``x_scale`` None)."""
+        if x_scale is None:
+            return np.empty(0, dtype=dtype)
+        return np.tile(1.0 / x_scale, n_classes).astype(dtype)
 
     def result(self, opts, grp: Groups, t0: int, gamma, eta, v, has_val: bool, intercepts,
                func: str) -> DGLNNPath:  # fmt: skip

@@ -515,6 +515,7 @@ def dglnn_solve(
     set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     b = records[10]
     rsum = np.empty(b.shape[1])
+    rsum_sequential = np.empty(b.shape[1])  # the second pass's sums (unused: b moves on the first's)
     for t in range(max_iter + 1):
         loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
                                  rsum)  # fmt: skip
@@ -530,7 +531,7 @@ def dglnn_solve(
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             set_weights(u, v, group_ptr, group_idx, inv_scale, w)
             loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
-                              np.empty(b.shape[1]))  # fmt: skip
+                              rsum_sequential)  # fmt: skip
         if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
                                     group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap,
                                     switch_rule, tau, switch_at):  # fmt: skip
