@@ -635,7 +635,7 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, 
     # solvers.dglnn_solve's loop, with the sweeps over X on the cluster: the
     # same compiled steps and run state, so the two cannot drift apart
     run = DGLNNRun(opts, p, grp.n_groups, dtype, u, v, stop, x_scale)
-    gptr, gidx = grp.group_ptr, grp.group_idx
+    gptr, gidx = grp.group_ptr, grp.kernel_index()
     gamma_t, eta_t = dtype.type(gamma), dtype.type(eta)
     w = np.empty(p, dtype=dtype)
     vg = np.empty(grp.n_groups, dtype=dtype)

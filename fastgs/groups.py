@@ -144,6 +144,28 @@ class Groups:
             self._feature_group = fg
         return self._feature_group
 
+    @property
+    def contiguous(self) -> bool:
+        """bool: whether group l is the features ``group_ptr[l]:group_ptr[l + 1]``
+        in order (``group_idx`` is ``0, 1, ..., p - 1``)."""
+        return bool(np.array_equal(self.group_idx, np.arange(self.n_features)))
+
+    def kernel_index(self) -> np.ndarray:
+        """The ``group_idx`` to hand to the group kernels of :mod:`fastgs.kernels`:
+        empty for contiguous groups (which the kernels then index directly,
+        faster), else :attr:`group_idx`.
+
+        Returns
+        -------
+        ndarray of int64 of shape (0,) or (n_features,)
+        """
+        if not self.contiguous:
+            return self.group_idx
+        # read-only like group_idx: one Numba type, so no second compilation
+        empty = np.empty(0, dtype=np.int64)
+        empty.flags.writeable = False
+        return empty
+
     def indices(self, l: int) -> np.ndarray:
         """The feature indices of group ``l`` (a read-only view), shape (sizes[l],)."""
         return self.group_idx[self.group_ptr[l] : self.group_ptr[l + 1]]

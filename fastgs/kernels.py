@@ -721,12 +721,13 @@ def residual_csc(data, indices, indptr, y, w, r):
         r[i] = y[i]
     p = indptr.shape[0] - 1
     for j in range(p):
+        # no branch to skip zero weights: it slows the whole column loop
+        # (docs/performance.rst, 'Design measurements')
         wj = w[j]
-        if wj != 0:
-            d = data[indptr[j] : indptr[j + 1]]
-            ix = indices[indptr[j] : indptr[j + 1]]
-            for t in range(d.shape[0]):
-                r[np.uint64(ix[t])] -= d[t] * wj
+        d = data[indptr[j] : indptr[j + 1]]
+        ix = indices[indptr[j] : indptr[j + 1]]
+        for t in range(d.shape[0]):
+            r[np.uint64(ix[t])] -= d[t] * wj
 
 
 @jit
@@ -779,12 +780,13 @@ def residual_loss_csc(data, indices, indptr, y, w, r, loss, offset, sample_weigh
         r[i] = 0
     p = indptr.shape[0] - 1
     for j in range(p):
+        # no branch to skip zero weights: it slows the whole column loop
+        # (docs/performance.rst, 'Design measurements')
         wj = w[j]
-        if wj != 0:
-            d = data[indptr[j] : indptr[j + 1]]
-            ix = indices[indptr[j] : indptr[j + 1]]
-            for t in range(d.shape[0]):
-                r[np.uint64(ix[t])] += d[t] * wj
+        d = data[indptr[j] : indptr[j + 1]]
+        ix = indices[indptr[j] : indptr[j + 1]]
+        for t in range(d.shape[0]):
+            r[np.uint64(ix[t])] += d[t] * wj
     c = data.dtype.type(offset)
     weighted = sample_weight.shape[0] > 0
     total = 0.0
@@ -1198,6 +1200,17 @@ def _group_span(group_ptr, l):
     return np.uint64(group_ptr[l]), np.uint64(group_ptr[l + 1])
 
 
+@jit(inline=True)
+def _feature(group_idx, k):
+    """Feature at position k of the group encoding: ``group_idx[k]``, or k itself
+    when ``group_idx`` is empty (contiguous groups, see :func:`group_norms`).
+
+    The test is the same for every k, so LLVM compiles the loops over a group
+    twice and picks one per call: direct, vectorizable access for contiguous
+    groups (docs/performance.rst, 'Design measurements')."""
+    return k if group_idx.shape[0] == 0 else np.uint64(group_idx[k])
+
+
 @jit
 def group_norms(v, group_ptr, group_idx, out):
     """Euclidean norm of each group, ``out[l] = ||v[G_l]||_2``, in place on ``out``.
@@ -1208,8 +1221,11 @@ def group_norms(v, group_ptr, group_idx, out):
         The vector whose groups are measured.
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
+    group_idx : ndarray of shape (p,) or (0,), int64
         The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+        Empty for contiguous groups: group l is then the features
+        ``group_ptr[l]:group_ptr[l + 1]`` (faster;
+        :meth:`fastgs.Groups.kernel_index` gives the right one).
     out : ndarray of shape (L,), v's dtype
         Output: the group norms.
 
@@ -1229,7 +1245,7 @@ def group_norms(v, group_ptr, group_idx, out):
         s = zero
         start, stop = _group_span(group_ptr, l)
         for k in range(start, stop):
-            x = v[np.uint64(group_idx[k])]
+            x = v[_feature(group_idx, k)]
             s += x * x
         out[l] = np.sqrt(s)
 
@@ -1246,8 +1262,9 @@ def group_inner(v, g, group_ptr, group_idx, out):
         The second vector (the correlation ``X.T @ r / n``).
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
-        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    group_idx : ndarray of shape (p,) or (0,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``;
+        empty for contiguous groups (see :func:`group_norms`).
     out : ndarray of shape (L,), v's dtype
         Output: the inner products.
 
@@ -1268,7 +1285,7 @@ def group_inner(v, g, group_ptr, group_idx, out):
         s = zero
         start, stop = _group_span(group_ptr, l)
         for k in range(start, stop):
-            j = np.uint64(group_idx[k])
+            j = _feature(group_idx, k)
             s += v[j] * g[j]
         out[l] = s
 
@@ -1285,8 +1302,9 @@ def normalize_groups(z, group_ptr, group_idx):
         Input and output: the vector to normalize group by group.
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
-        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    group_idx : ndarray of shape (p,) or (0,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``;
+        empty for contiguous groups (see :func:`group_norms`).
 
     Examples
     --------
@@ -1304,12 +1322,12 @@ def normalize_groups(z, group_ptr, group_idx):
         start, stop = _group_span(group_ptr, l)
         s = zero
         for k in range(start, stop):
-            x = z[np.uint64(group_idx[k])]
+            x = z[_feature(group_idx, k)]
             s += x * x
         if s > 0:
             inv = 1 / np.sqrt(s)
             for k in range(start, stop):
-                z[np.uint64(group_idx[k])] *= inv
+                z[_feature(group_idx, k)] *= inv
 
 
 @jit
@@ -1324,8 +1342,9 @@ def expand_group_weights(u, v, group_ptr, group_idx, w):
         The directions.
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
-        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    group_idx : ndarray of shape (p,) or (0,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``;
+        empty for contiguous groups (see :func:`group_norms`).
     w : ndarray of shape (p,), u's dtype
         Output: the coefficients.
 
@@ -1345,7 +1364,7 @@ def expand_group_weights(u, v, group_ptr, group_idx, w):
         u2 = u[l] * u[l]
         start, stop = _group_span(group_ptr, l)
         for k in range(start, stop):
-            j = np.uint64(group_idx[k])
+            j = _feature(group_idx, k)
             w[j] = u2 * v[j]
 
 
@@ -1369,8 +1388,9 @@ def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
         The correlation ``X.T @ r / n``.
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
-        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    group_idx : ndarray of shape (p,) or (0,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``;
+        empty for contiguous groups (see :func:`group_norms`).
 
     Examples
     --------
@@ -1390,13 +1410,13 @@ def weight_normalized_direction_step(u, v, g, group_ptr, group_idx):
         u2 = u[l] * u[l]
         s = zero
         for k in range(start, stop):
-            j = np.uint64(group_idx[k])
+            j = _feature(group_idx, k)
             z = u2 * v[j] + g[j]
             s += z * z
         if s > 0:
             inv = 1 / np.sqrt(s)
             for k in range(start, stop):
-                j = np.uint64(group_idx[k])
+                j = _feature(group_idx, k)
                 v[j] = (u2 * v[j] + g[j]) * inv
 
 
@@ -1420,8 +1440,9 @@ def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
         The constant direction step.
     group_ptr : ndarray of shape (L + 1,), int64
         Group boundaries in ``group_idx`` (from :func:`fastgs.make_groups`).
-    group_idx : ndarray of shape (p,), int64
-        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``.
+    group_idx : ndarray of shape (p,) or (0,), int64
+        The features of each group, ``group_idx[group_ptr[l]:group_ptr[l + 1]]``;
+        empty for contiguous groups (see :func:`group_norms`).
 
     Examples
     --------
@@ -1441,13 +1462,13 @@ def constant_direction_step(u, v, g, eta, group_ptr, group_idx):
         c = eta * u[l] * u[l]
         s = zero
         for k in range(start, stop):
-            j = np.uint64(group_idx[k])
+            j = _feature(group_idx, k)
             z = v[j] + c * g[j]
             s += z * z
         if s > 0:
             inv = 1 / np.sqrt(s)
             for k in range(start, stop):
-                j = np.uint64(group_idx[k])
+                j = _feature(group_idx, k)
                 v[j] = (v[j] + c * g[j]) * inv
 
 

@@ -485,7 +485,7 @@ def dglnn_path(
     with compiled_threads(n_jobs):
         solvers.dglnn_solve(
             prob.design.arrays, prob.y, prob.work, prob.val_arrays, prob.y_val,
-            grp.group_ptr, grp.group_idx, u, v, prob.x_offset, prob.center, run.inv_scale,
+            grp.group_ptr, grp.kernel_index(), u, v, prob.x_offset, prob.center, run.inv_scale,
             prob.glm, opts.code, opts.sequential, dtype.type(gamma), dtype.type(eta), opts.step_cap,
             opts.switch_rule, opts.tau, opts.switch_at, opts.max_iter, opts.record_every,
             *run.stop, opts.end_rule, run.records, run.istate, run.fstate,
@@ -982,7 +982,7 @@ def dglnn_cv_path(
     best_b = intercepts[(M - 1) * C :].copy()
     with compiled_threads(n_jobs):
         n_eval, code, status_iter, best_t, stop = solvers.dglnn_cv_solve(
-            design.arrays, y, fold, grp.group_ptr, grp.group_idx, U, V, x_offsets, intercepts,
+            design.arrays, y, fold, grp.group_ptr, grp.kernel_index(), U, V, x_offsets, intercepts,
             inv_scales, center, np.int64(code), np.int64(C), sw_arg, model_sums, opts.code,
             opts.sequential, gammas,
             etas, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at, T, train_curves, val_curves,

@@ -28,6 +28,7 @@ from .cv_kernels import residual_gradient_folds
 from .losses import MULTINOMIAL, intercept_step
 from .kernels import (
     _copy,
+    _feature,
     _group_span,
     STATUS_NONFINITE,
     STATUS_OK,
@@ -235,10 +236,16 @@ def next_intercept(glm, intercept, rsum):
 def set_weights(u, v, group_ptr, group_idx, inv_scale, w):
     """``w = D^-1 u^2 v``: the original-scale weights of the standardized model
     (``inv_scale`` (0,): no scaling, ``w = u^2 v``)."""
-    expand_group_weights(u, v, group_ptr, group_idx, w)
-    if inv_scale.shape[0] > 0:
-        for j in range(w.shape[0]):
-            w[j] *= inv_scale[j]
+    if inv_scale.shape[0] == 0:
+        expand_group_weights(u, v, group_ptr, group_idx, w)
+        return
+    # expansion and scaling in one pass over w (the same two products)
+    for l in range(u.shape[0]):
+        u2 = u[l] * u[l]
+        start, stop = _group_span(group_ptr, l)
+        for k in range(start, stop):
+            j = _feature(group_idx, k)
+            w[j] = u2 * v[j] * inv_scale[j]
 
 
 @jit(inline=True)
@@ -553,7 +560,7 @@ def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, gr
             c = eta * u[l] * u[l]
             start, stop = _group_span(group_ptr, l)
             for kk in range(start, stop):
-                j = np.uint64(group_idx[kk])
+                j = _feature(group_idx, kk)
                 v[j] += c * g[j]
     elif switched:
         constant_direction_step(u, v, g, eta, group_ptr, group_idx)

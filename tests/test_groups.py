@@ -386,3 +386,37 @@ def test_valid_spec_in_dglnn_path_is_used():
     path = fastgs.dglnn_path(X, y, groups=spec, max_iter=3)
     assert path.groups == make_groups(spec, 6)
     assert path.u.shape == (4, 3)
+
+
+@pytest.mark.parametrize(
+    "spec, p, contiguous",
+    [(3, 9, True), (None, 4, True), ([0, 0, 1, 1], 4, True), ([1, 1, 0, 0], 4, False),
+     ([[2, 3], [0, 1]], 4, False), ([[0, 2], [1, 3]], 4, False)],
+)
+def test_kernel_index_is_empty_exactly_for_contiguous_groups(spec, p, contiguous):
+    grp = make_groups(spec, p)
+    assert grp.contiguous is contiguous
+    idx = grp.kernel_index()
+    if contiguous:
+        assert idx.shape == (0,)
+    else:
+        np.testing.assert_array_equal(idx, grp.group_idx)
+    # the same Numba type either way (int64, read-only): no second compilation
+    assert idx.dtype == np.int64 and not idx.flags.writeable
+
+
+def test_fit_with_permuted_groups_matches_contiguous():
+    """The solvers' direct path (contiguous groups, empty kernel index) and
+    the indexed path give the same fit when the columns of X are permuted
+    along with their groups."""
+    import fastgs
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 12))
+    y = X[:, :3].sum(axis=1) + 0.1 * rng.standard_normal(40)
+    perm = rng.permutation(12)
+    a = fastgs.dglnn_path(X, y, 3, max_iter=50, record_every=50)
+    labels = perm // 3  # column j of X[:, perm] is column perm[j] of X
+    assert not make_groups(labels, 12).contiguous
+    b = fastgs.dglnn_path(X[:, perm], y, labels, max_iter=50, record_every=50)
+    np.testing.assert_allclose(b.coef, a.coef[perm], rtol=1e-10, atol=1e-12)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reference as ref
+import fastgs
 from fastgs import kernels as K
 
 RTOL64 = 1e-10
@@ -314,6 +315,43 @@ def test_group_kernels_property(groups, seed):
     u_ref, ok = ref.magnitude_step(u, vg, gamma)
     assert status == (K.STATUS_OK if ok else K.STATUS_U_NONPOSITIVE)
     assert_rel(u1, u_ref, RTOL64)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("sizes", [[3, 3, 3], [1, 4, 2, 5], [7]])
+def test_group_kernels_contiguous_empty_index(sizes, dtype):
+    """Contiguous groups given by an empty group_idx: the explicit index
+    0..p-1's results (to rounding: LLVM may vectorize the direct loops'
+    sums differently) and the NumPy reference."""
+    rng = np.random.default_rng(len(sizes))
+    p = sum(sizes)
+    ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    full = np.arange(p, dtype=np.int64)
+    empty = fastgs.make_groups(sizes[0], sizes[0]).kernel_index()  # the read-only empty index
+    assert empty.shape == (0,) and not empty.flags.writeable
+    groups = [full[ptr[l]:ptr[l + 1]] for l in range(len(sizes))]
+    u = (rng.random(len(sizes)) + 0.5).astype(dtype)
+    v = rng.standard_normal(p).astype(dtype)
+    g = rng.standard_normal(p).astype(dtype)
+    tol = RTOL64 if dtype == np.float64 else RTOL32
+    outs = []
+    for idx in (full, empty):
+        out = {"norms": np.empty(len(sizes), dtype), "inner": np.empty(len(sizes), dtype),
+               "w": np.empty(p, dtype), "z": v.copy(), "v1": v.copy(), "v2": v.copy()}
+        K.group_norms(v, ptr, idx, out["norms"])
+        K.group_inner(v, g, ptr, idx, out["inner"])
+        K.expand_group_weights(u, v, ptr, idx, out["w"])
+        K.normalize_groups(out["z"], ptr, idx)
+        K.weight_normalized_direction_step(u, out["v1"], g, ptr, idx)
+        K.constant_direction_step(u, out["v2"], g, 0.7, ptr, idx)
+        outs.append(out)
+    for key in outs[0]:
+        assert_rel(outs[1][key], outs[0][key], 1e-14 if dtype == np.float64 else 1e-6)
+    v64, g64, u64 = v.astype(float), g.astype(float), u.astype(float)
+    assert_rel(outs[1]["norms"], ref.group_norms(v64, groups), tol)
+    assert_rel(outs[1]["w"], ref.expand_group_weights(u64, v64, groups), tol)
+    assert_rel(outs[1]["z"], ref.normalize_groups(v64, groups), tol)
+    assert_rel(outs[1]["v1"], ref.normalize_groups(u64.repeat(sizes) ** 2 * v64 + g64, groups), tol)
 
 
 def _groups_fixture(p=11, seed=3):
