@@ -100,6 +100,9 @@ STATUS_U_NONPOSITIVE = 2
 # for the dot products with w and again (from cache) for the update of g, so
 # X streams from memory once per iteration.
 _ROW_BLOCK = 4
+# the dense sweep overlaps two row blocks where their rows exceed this (see
+# residual_gradient_loss_dense)
+_PIPELINE_MIN_BYTES = 1 << 16
 
 
 # --------------------------------------------------------------------------
@@ -200,12 +203,36 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
     n, p = X.shape
     for j in range(p):
         g[j] = 0
-    zero = X.dtype.type(0)
     c = X.dtype.type(offset)
     weighted = sample_weight.shape[0] > 0
+    if _ROW_BLOCK * 2 * p * X.itemsize > _PIPELINE_MIN_BYTES:
+        total = _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight)
+    else:
+        total = _dense_blocks(X, y, w, r, g, loss, c, weighted, sample_weight)
+    zero = X.dtype.type(0)
+    for i in range(n - n % _ROW_BLOCK, n):
+        xi = X[i]
+        s = zero
+        for j in range(p):
+            s += xi[j] * w[j]
+        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
+        a = zero + res
+        r[i] = a
+        total += dev
+        for j in range(p):
+            g[j] += a * xi[j]
+    return total
+
+
+@jit
+def _dense_blocks(X, y, w, r, g, loss, c, weighted, sample_weight):
+    """The rows of whole blocks of :func:`residual_gradient_loss_dense`, a
+    block's dot products and its update of g in two loops over the columns;
+    returns the rows' loss sum."""
+    p = X.shape[1]
+    zero = X.dtype.type(0)
     total = 0.0
-    i = 0
-    while i + _ROW_BLOCK <= n:
+    for i in range(0, X.shape[0] - _ROW_BLOCK + 1, _ROW_BLOCK):
         x0 = X[i]
         x1 = X[i + 1]
         x2 = X[i + 2]
@@ -220,38 +247,91 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
             s1 += x1[j] * wj
             s2 += x2[j] * wj
             s3 += x3[j] * wj
-        res0, dev0 = _row(loss, y, i, s0, c, weighted, sample_weight)
-        res1, dev1 = _row(loss, y, i + 1, s1, c, weighted, sample_weight)
-        res2, dev2 = _row(loss, y, i + 2, s2, c, weighted, sample_weight)
-        res3, dev3 = _row(loss, y, i + 3, s3, c, weighted, sample_weight)
-        a0 = zero + res0
-        a1 = zero + res1
-        a2 = zero + res2
-        a3 = zero + res3
-        r[i] = a0
-        r[i + 1] = a1
-        r[i + 2] = a2
-        r[i + 3] = a3
-        total += dev0
-        total += dev1
-        total += dev2
-        total += dev3
+        a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r,
+                                               total)  # fmt: skip
         for j in range(p):
             g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
-        i += _ROW_BLOCK
-    while i < n:
-        xi = X[i]
-        s = zero
-        for j in range(p):
-            s += xi[j] * w[j]
-        res, dev = _row(loss, y, i, s, c, weighted, sample_weight)
-        a = zero + res
-        r[i] = a
-        total += dev
-        for j in range(p):
-            g[j] += a * xi[j]
-        i += 1
     return total
+
+
+@jit
+def _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight):
+    """:func:`_dense_blocks` software-pipelined: the next block's dot products
+    share the loop over the columns with this block's update of g, which keeps
+    more independent loads in flight.  Faster where the rows stream from
+    memory, slower where they stay in L1 (docs/performance.rst, 'Design
+    measurements')."""
+    p = X.shape[1]
+    zero = X.dtype.type(0)
+    total = 0.0
+    n_blocks = X.shape[0] // _ROW_BLOCK
+    if n_blocks == 0:
+        return total
+    x0 = X[0]
+    x1 = X[1]
+    x2 = X[2]
+    x3 = X[3]
+    s0 = zero
+    s1 = zero
+    s2 = zero
+    s3 = zero
+    for j in range(p):
+        wj = w[j]
+        s0 += x0[j] * wj
+        s1 += x1[j] * wj
+        s2 += x2[j] * wj
+        s3 += x3[j] * wj
+    for i in range(0, (n_blocks - 1) * _ROW_BLOCK, _ROW_BLOCK):
+        a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r,
+                                               total)  # fmt: skip
+        z0 = X[i + 4]
+        z1 = X[i + 5]
+        z2 = X[i + 6]
+        z3 = X[i + 7]
+        s0 = zero
+        s1 = zero
+        s2 = zero
+        s3 = zero
+        for j in range(p):
+            wj = w[j]
+            s0 += z0[j] * wj
+            s1 += z1[j] * wj
+            s2 += z2[j] * wj
+            s3 += z3[j] * wj
+            g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
+        x0 = z0
+        x1 = z1
+        x2 = z2
+        x3 = z3
+    i = (n_blocks - 1) * _ROW_BLOCK
+    a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total)
+    for j in range(p):
+        g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
+    return total
+
+
+@jit(inline=True)
+def _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total):
+    """Rows i..i+3 from their dot products: their residuals (stored in r and
+    returned, in X's dtype) and the running loss sum ``total`` with theirs added."""
+    zero = r.dtype.type(0)
+    res0, dev0 = _row(loss, y, i, s0, c, weighted, sample_weight)
+    res1, dev1 = _row(loss, y, i + 1, s1, c, weighted, sample_weight)
+    res2, dev2 = _row(loss, y, i + 2, s2, c, weighted, sample_weight)
+    res3, dev3 = _row(loss, y, i + 3, s3, c, weighted, sample_weight)
+    a0 = zero + res0
+    a1 = zero + res1
+    a2 = zero + res2
+    a3 = zero + res3
+    r[i] = a0
+    r[i + 1] = a1
+    r[i + 2] = a2
+    r[i + 3] = a3
+    total += dev0
+    total += dev1
+    total += dev2
+    total += dev3
+    return a0, a1, a2, a3, total
 
 
 @jit(inline=True)
