@@ -282,8 +282,8 @@ def _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight):
         s2 += x2[j] * wj
         s3 += x3[j] * wj
     for i in range(0, (n_blocks - 1) * _ROW_BLOCK, _ROW_BLOCK):
-        a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r,
-                                               total)  # fmt: skip
+        a0, a1, a2, a3, total = _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted,
+                                                      sample_weight, r, total)  # fmt: skip
         z0 = X[i + 4]
         z1 = X[i + 5]
         z2 = X[i + 6]
@@ -304,7 +304,8 @@ def _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight):
         x2 = z2
         x3 = z3
     i = (n_blocks - 1) * _ROW_BLOCK
-    a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total)
+    a0, a1, a2, a3, total = _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted,
+                                                  sample_weight, r, total)  # fmt: skip
     for j in range(p):
         g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
     return total
@@ -313,7 +314,12 @@ def _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight):
 @jit(inline=True)
 def _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total):
     """Rows i..i+3 from their dot products: their residuals (stored in r and
-    returned, in X's dtype) and the running loss sum ``total`` with theirs added."""
+    returned, in X's dtype) and the running loss sum ``total`` with theirs added.
+
+    Inlined into the plain sweep, where rows in cache make a call per block
+    costly; the pipelined sweep calls :func:`_finish_block_called` instead,
+    since its rows are long and a second inlined copy would only add compile
+    time (the four loss rows are most of it)."""
     zero = r.dtype.type(0)
     res0, dev0 = _row(loss, y, i, s0, c, weighted, sample_weight)
     res1, dev1 = _row(loss, y, i + 1, s1, c, weighted, sample_weight)
@@ -332,6 +338,13 @@ def _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, tot
     total += dev2
     total += dev3
     return a0, a1, a2, a3, total
+
+
+
+@jit
+def _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total):
+    """:func:`_finish_block`, compiled once as a function of its own."""
+    return _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total)
 
 
 @jit(inline=True)
