@@ -205,10 +205,7 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
         g[j] = 0
     c = X.dtype.type(offset)
     weighted = sample_weight.shape[0] > 0
-    if _ROW_BLOCK * 2 * p * X.itemsize > _PIPELINE_MIN_BYTES:
-        total = _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight)
-    else:
-        total = _dense_blocks(X, y, w, r, g, loss, c, weighted, sample_weight)
+    total = _dense_blocks(X, y, w, r, g, loss, c, weighted, sample_weight)
     zero = X.dtype.type(0)
     for i in range(n - n % _ROW_BLOCK, n):
         xi = X[i]
@@ -226,88 +223,67 @@ def residual_gradient_loss_dense(X, y, w, r, g, loss, offset, sample_weight):
 
 @jit
 def _dense_blocks(X, y, w, r, g, loss, c, weighted, sample_weight):
-    """The rows of whole blocks of :func:`residual_gradient_loss_dense`, a
-    block's dot products and its update of g in two loops over the columns;
-    returns the rows' loss sum."""
-    p = X.shape[1]
-    zero = X.dtype.type(0)
-    total = 0.0
-    for i in range(0, X.shape[0] - _ROW_BLOCK + 1, _ROW_BLOCK):
-        x0 = X[i]
-        x1 = X[i + 1]
-        x2 = X[i + 2]
-        x3 = X[i + 3]
-        s0 = zero
-        s1 = zero
-        s2 = zero
-        s3 = zero
-        for j in range(p):
-            wj = w[j]
-            s0 += x0[j] * wj
-            s1 += x1[j] * wj
-            s2 += x2[j] * wj
-            s3 += x3[j] * wj
-        a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r,
-                                               total)  # fmt: skip
-        for j in range(p):
-            g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
-    return total
+    """The rows of whole blocks of :func:`residual_gradient_loss_dense`;
+    returns their loss sum.
 
-
-@jit
-def _dense_blocks_pipelined(X, y, w, r, g, loss, c, weighted, sample_weight):
-    """:func:`_dense_blocks` software-pipelined: the next block's dot products
-    share the loop over the columns with this block's update of g, which keeps
-    more independent loads in flight.  Faster where the rows stream from
-    memory, slower where they stay in L1 (docs/performance.rst, 'Design
-    measurements')."""
+    Where the rows stream from memory the loop is software-pipelined: the
+    next block's dot products share the loop over the columns with this
+    block's update of g, which keeps more independent loads in flight.  Rows
+    that stay in L1 run faster in two plain loops (docs/performance.rst,
+    'Design measurements')."""
     p = X.shape[1]
     zero = X.dtype.type(0)
     total = 0.0
     n_blocks = X.shape[0] // _ROW_BLOCK
-    if n_blocks == 0:
-        return total
-    x0 = X[0]
-    x1 = X[1]
-    x2 = X[2]
-    x3 = X[3]
-    s0 = zero
-    s1 = zero
-    s2 = zero
-    s3 = zero
-    for j in range(p):
-        wj = w[j]
-        s0 += x0[j] * wj
-        s1 += x1[j] * wj
-        s2 += x2[j] * wj
-        s3 += x3[j] * wj
-    for i in range(0, (n_blocks - 1) * _ROW_BLOCK, _ROW_BLOCK):
-        a0, a1, a2, a3, total = _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted,
-                                                      sample_weight, r, total)  # fmt: skip
-        z0 = X[i + 4]
-        z1 = X[i + 5]
-        z2 = X[i + 6]
-        z3 = X[i + 7]
-        s0 = zero
-        s1 = zero
-        s2 = zero
-        s3 = zero
-        for j in range(p):
-            wj = w[j]
-            s0 += z0[j] * wj
-            s1 += z1[j] * wj
-            s2 += z2[j] * wj
-            s3 += z3[j] * wj
-            g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
-        x0 = z0
-        x1 = z1
-        x2 = z2
-        x3 = z3
-    i = (n_blocks - 1) * _ROW_BLOCK
-    a0, a1, a2, a3, total = _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted,
-                                                  sample_weight, r, total)  # fmt: skip
-    for j in range(p):
-        g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
+    pipelined = _ROW_BLOCK * 2 * p * X.itemsize > _PIPELINE_MIN_BYTES
+    # the next block's dot products, carried over by the pipelined loop
+    t0 = zero
+    t1 = zero
+    t2 = zero
+    t3 = zero
+    for b in range(n_blocks):
+        i = b * _ROW_BLOCK
+        x0 = X[i]
+        x1 = X[i + 1]
+        x2 = X[i + 2]
+        x3 = X[i + 3]
+        if pipelined and b > 0:
+            s0 = t0
+            s1 = t1
+            s2 = t2
+            s3 = t3
+        else:
+            s0 = zero
+            s1 = zero
+            s2 = zero
+            s3 = zero
+            for j in range(p):
+                wj = w[j]
+                s0 += x0[j] * wj
+                s1 += x1[j] * wj
+                s2 += x2[j] * wj
+                s3 += x3[j] * wj
+        a0, a1, a2, a3, total = _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r,
+                                               total)  # fmt: skip
+        if pipelined and b + 1 < n_blocks:
+            z0 = X[i + 4]
+            z1 = X[i + 5]
+            z2 = X[i + 6]
+            z3 = X[i + 7]
+            t0 = zero
+            t1 = zero
+            t2 = zero
+            t3 = zero
+            for j in range(p):
+                wj = w[j]
+                t0 += z0[j] * wj
+                t1 += z1[j] * wj
+                t2 += z2[j] * wj
+                t3 += z3[j] * wj
+                g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
+        else:
+            for j in range(p):
+                g[j] += a0 * x0[j] + a1 * x1[j] + a2 * x2[j] + a3 * x3[j]
     return total
 
 
@@ -316,10 +292,8 @@ def _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, tot
     """Rows i..i+3 from their dot products: their residuals (stored in r and
     returned, in X's dtype) and the running loss sum ``total`` with theirs added.
 
-    Inlined into the plain sweep, where rows in cache make a call per block
-    costly; the pipelined sweep calls :func:`_finish_block_called` instead,
-    since its rows are long and a second inlined copy would only add compile
-    time (the four loss rows are most of it)."""
+    Inlined at one place only (called, it makes rows in cache slower;
+    inlined twice, it doubles the sweep's compile time)."""
     zero = r.dtype.type(0)
     res0, dev0 = _row(loss, y, i, s0, c, weighted, sample_weight)
     res1, dev1 = _row(loss, y, i + 1, s1, c, weighted, sample_weight)
@@ -340,11 +314,6 @@ def _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, tot
     return a0, a1, a2, a3, total
 
 
-
-@jit
-def _finish_block_called(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total):
-    """:func:`_finish_block`, compiled once as a function of its own."""
-    return _finish_block(loss, y, i, s0, s1, s2, s3, c, weighted, sample_weight, r, total)
 
 
 @jit(inline=True)
