@@ -265,6 +265,25 @@ def test_fused_kernels_property(n, p, seed, scale):
     check_residual_gradient(r, g, A_eff, y, w, RTOL64)
 
 
+@pytest.mark.parametrize("n", [1, 3, 4, 5, 8, 11])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dense_sweep_long_rows_every_block_shape(n, dtype):
+    """Rows long enough for the software-pipelined dense sweep (eight rows
+    over K._PIPELINE_MIN_BYTES), with and without a partial last block."""
+    p = K._PIPELINE_MIN_BYTES // (8 * np.dtype(dtype).itemsize) + 5
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, p)).astype(dtype)
+    y = rng.standard_normal(n).astype(dtype)
+    w = (rng.standard_normal(p) / np.sqrt(p)).astype(dtype)
+    r = np.empty(n, dtype)
+    g = np.empty(p, dtype)
+    K.residual_gradient_dense(X, y, w, r, g)
+    X64, y64, w64 = X.astype(float), y.astype(float), w.astype(float)
+    tol = RTOL64 if dtype == np.float64 else RTOL32
+    assert_rel(r, y64 - X64 @ w64, tol)
+    assert_rel(g, X64.T @ (y64 - X64 @ w64), tol)
+
+
 # --------------------------------------------------------------------------
 # kernels over groups
 # --------------------------------------------------------------------------
