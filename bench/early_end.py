@@ -12,6 +12,9 @@ passes run (median, 90th percentile).
 
     python bench/early_end.py --seeds 6                  # collect and evaluate
     python bench/early_end.py --load curves.npz          # evaluate saved curves
+    python bench/early_end.py --first-seed 100 --skip-tuning   # fresh held-out seeds
+
+The rules are replayed with the solvers' own ``no_improvement_end``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 import fastgs
 from fastgs.datasets import make_group_sparse_regression
 from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+from fastgs.solvers import no_improvement_end
 
 from fast_schedule import SETTINGS as TUNING_SETTINGS
 from fast_schedule import make
@@ -45,11 +49,11 @@ def held_out(index, seed):
 
 
 def collect(args):
-    cases = [("tune", s) for s in TUNING_SETTINGS if s not in args.skip]
+    cases = [] if args.skip_tuning else [("tune", s) for s in TUNING_SETTINGS if s not in args.skip]
     cases += [("held", i) for i in range(len(HELD_OUT))]
     out = {}
     for kind, setting in cases:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             X, y, Xv, yv, w, g = make(setting, seed) if kind == "tune" else held_out(setting, seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -70,46 +74,45 @@ def collect(args):
     return out
 
 
-def end_pass(curve, train_curve, tol, n_iter_no_change, fraction):
-    """The pass at which the early end stops a run with these full curves
-    (as fastgs.solvers.no_improvement_end)."""
-    ref, ref_t = np.inf, 0
+def end_pass(curve, tol, n_iter_no_change, fraction):
+    """The pass at which the early end (fastgs.solvers.no_improvement_end)
+    stops a run with this full validation curve; its last pass if never."""
+    ref = np.array([np.inf, 0.0, 0.0])
+    rule = np.array([tol, float(n_iter_no_change), fraction])
     for t, value in enumerate(curve):
-        if value < ref * (1.0 - tol):
-            ref, ref_t = value, t
-        elif train_curve[0] > 0 and not train_curve[t] < train_curve[0] * (1.0 - tol):
-            ref_t = t
-        if t - ref_t >= max(n_iter_no_change, fraction * ref_t):
+        if no_improvement_end(t, value, ref, rule):
             return t
     return len(curve) - 1
 
 
 def evaluate(curves):
     runs = sorted({k.rsplit(":", 1)[0] for k in curves})
-    print("| curve | tol | n_iter_no_change | patience fraction | settings | chosen pass unchanged "
-          "| within 0.5% | passes: median | p90 |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
-    grid = itertools.product(("val", "cv"), (1e-3, 3e-3), (50, 100, 150), (1.0, 2.0))
+    print("| curve | tol | n_iter_no_change | patience fraction | settings | runs | chosen pass unchanged "
+          "| within 0.5% | passes: median | p90 | at the cap |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    grid = itertools.product(("val", "cv"), (5e-3, 1e-2, 2e-2), (10, 30, 100), (0.0, 1.0))
     for kind, tol, patience, fraction in grid:
         for subset, label in (("tune", "fast_schedule.py"), ("held", "held-out")):
-            same, near, stops = [], [], []
+            same, near, stops, capped = [], [], [], []
             for run in runs:
                 if not run.startswith(subset):
                     continue
                 c = curves[f"{run}:{kind}"]
                 c = c[np.isfinite(c)]
-                train = curves[f"{run}:{'train' if kind == 'val' else 'cvtrain'}"][: len(c)]
-                s = end_pass(c, train, tol, patience, fraction)
+                s = end_pass(c, tol, patience, fraction)
                 early, full = int(np.argmin(c[: s + 1])), int(np.argmin(c))
                 same.append(early == full)
                 near.append(c[early] <= 1.005 * c[full])
                 stops.append(s)
+                capped.append(s == len(c) - 1)
+            if not stops:
+                continue
             default = (tol, patience, fraction) == (DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE,
                                                     PATIENCE_FRACTION)  # fmt: skip
             mark = " (default)" if default else ""
-            print(f"| {kind} | {tol:g} | {patience}{mark} | {fraction:g} | {label} "
+            print(f"| {kind} | {tol:g} | {patience}{mark} | {fraction:g} | {label} | {len(same)} "
                   f"| {np.mean(same):.1%} | {np.mean(near):.1%} | {np.median(stops):.0f} "
-                  f"| {np.quantile(stops, 0.9):.0f} |")
+                  f"| {np.quantile(stops, 0.9):.0f} | {sum(capped)} |")
 
 
 def main():
@@ -119,6 +122,8 @@ def main():
     ap.add_argument("--out", default=None, help="save the curves to this .npz file")
     ap.add_argument("--load", default=None, help="evaluate curves saved with --out")
     ap.add_argument("--skip", nargs="*", default=["large"])
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed .. first_seed + seeds - 1")
+    ap.add_argument("--skip-tuning", action="store_true", help="held-out settings only")
     args = ap.parse_args()
     curves = dict(np.load(args.load)) if args.load else collect(args)
     evaluate(curves)

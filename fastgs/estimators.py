@@ -565,14 +565,14 @@ class DGLNNRegressor(_DGLNNMethods, _EarlyStoppedRegressor):
         columns are far from standardized).
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement; None means 100.  0 switches it off (``max_iter``
-        passes).  Reaching ``max_iter`` before the early end fired warns with
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
+        the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     random_state : int, numpy.random.RandomState or None, default=None
         The draw of the validation split; None gives the same draw in every run (seed 0).
     n_jobs : int or None, default=None
@@ -763,14 +763,14 @@ class DGLNNClassifier(_DGLNNMethods, _EarlyStoppedClassifier):
         columns are far from standardized).
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement; None means 100.  0 switches it off (``max_iter``
-        passes).  Reaching ``max_iter`` before the early end fired warns with
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
+        the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     random_state : int, numpy.random.RandomState or None, default=None
         The draw of the validation split; None gives the same draw in every run (seed 0).
     n_jobs : int or None, default=None
@@ -947,14 +947,14 @@ class DLNNRegressor(_EarlyStoppedRegressor):
         columns are far from standardized).
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement; None means 100.  0 switches it off (``max_iter``
-        passes).  Reaching ``max_iter`` before the early end fired warns with
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
+        the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     random_state : int, numpy.random.RandomState or None, default=None
         The draw of the validation split; None gives the same draw in every run (seed 0).
     n_jobs : int or None, default=None
@@ -1253,14 +1253,14 @@ class DGLNNRegressorCV(_CrossValidatedDGLNN, DGLNNRegressor):
         columns are far from standardized).
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement; None means 100.  0 switches it off (``max_iter``
-        passes).  Reaching ``max_iter`` before the early end fired warns with
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
+        the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     random_state : int, numpy.random.RandomState or None, default=None
         The draw of the folds of an int ``cv``; None gives the same draw in every run (seed 0).
     n_jobs : int or None, default=None
@@ -1433,14 +1433,14 @@ class DGLNNClassifierCV(_CrossValidatedDGLNN, DGLNNClassifier):
         columns are far from standardized).
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement; None means 100.  0 switches it off (``max_iter``
-        passes).  Reaching ``max_iter`` before the early end fired warns with
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
+        the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     random_state : int, numpy.random.RandomState or None, default=None
         The draw of the folds of an int ``cv``; None gives the same draw in every run (seed 0).
     n_jobs : int or None, default=None

@@ -401,16 +401,16 @@ def dglnn_path(
         ``gamma_l = min(gamma, step_cap / u_l^2)``.
     n_iter_no_change : int >= 0 or None, default=None
         The early end, with validation data: the run ends once the validation
-        loss has not improved by more than ``tol`` (relative) for
-        ``max(n_iter_no_change, t_ref)`` passes, ``t_ref`` the pass of the last
-        such improvement (docs/method.rst, 'Early stopping'); None means 100.
+        loss has stayed more than ``tol`` (relative) above its minimum so far
+        for ``n_iter_no_change`` consecutive passes (docs/method.rst, 'Early
+        stopping'); None means 30.
         ``max_iter`` is then a cap, and reaching it draws a
         :class:`fastgs.ConvergenceWarning`.  0 switches the early end off (run
         ``max_iter`` passes).  The result's ``stop_reason`` says why the run
         ended.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement of the validation loss that counts for the
-        early end.
+    tol : float in [0, 1], default=2e-2
+        How far (relative) above its minimum the validation loss must be for
+        a pass to count toward the early end.
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
         squares'): least squares; the logistic loss of a binary outcome
@@ -561,8 +561,8 @@ def dlnn_path(
         bit-identical results for every value.
     n_iter_no_change : int >= 0 or None, default=None
         The early end with validation data, as in :func:`dglnn_path`.
-    tol : float in [0, 1], default=1e-3
-        The relative improvement that counts for the early end.
+    tol : float in [0, 1], default=2e-2
+        The early end's margin above the minimum, as in :func:`dglnn_path`.
 
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least
@@ -807,9 +807,9 @@ def dglnn_cv_path(
         would), the model on all rows by all rows'; X is never rescaled.
     n_iter_no_change : int >= 0 or None, default=None
         The early end on the mean validation curve ``cv_curve``, as in
-        :func:`dglnn_path` (None means 100; 0: no early end).
-    tol : float in [0, 1], default=1e-3
-        The relative improvement that counts for the early end.
+        :func:`dglnn_path` (None means 30; 0: no early end).
+    tol : float in [0, 1], default=2e-2
+        The early end's margin above the minimum, as in :func:`dglnn_path`.
 
     loss : {"squared_error", "log_loss", "poisson"}, default="squared_error"
         The loss, a mean half deviance (docs/method.rst, 'Losses beyond least

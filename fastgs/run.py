@@ -49,12 +49,14 @@ FAST_STEP_CAP = 0.25
 #: the fast schedule's horizon: about a fifth of the paper schedule's
 FAST_MAX_ITER = 400
 #: the early end of runs with validation data: the run ends once its
-#: validation curve has not improved by more than DEFAULT_TOL (relative) for
-#: max(DEFAULT_N_ITER_NO_CHANGE, PATIENCE_FRACTION * t_ref) passes, t_ref the
-#: pass of the last improvement (docs/method.rst, 'Early stopping')
-DEFAULT_TOL = 1e-3
-DEFAULT_N_ITER_NO_CHANGE = 100
-PATIENCE_FRACTION = 1.0
+#: validation curve has stayed more than DEFAULT_TOL (relative) above its
+#: minimum for DEFAULT_N_ITER_NO_CHANGE consecutive passes, and at least
+#: PATIENCE_FRACTION * t_min passes after the minimum at t_min
+#: (docs/method.rst, 'Early stopping'; the choice: docs/performance.rst,
+#: 'The early end')
+DEFAULT_TOL = 2e-2
+DEFAULT_N_ITER_NO_CHANGE = 30
+PATIENCE_FRACTION = 0.0
 #: with the early end the horizon is a cap, not the stopping rule: the default
 #: caps of the fast and paper schedules then
 FAST_MAX_ITER_CAP = 3000
@@ -113,7 +115,7 @@ def make_end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
                                     integer=True)  # fmt: skip
     if not early_end:
         n_iter_no_change = 0
-    return np.array([tol, float(n_iter_no_change), PATIENCE_FRACTION if n_iter_no_change else 0.0])
+    return np.array([tol, float(n_iter_no_change), PATIENCE_FRACTION])
 
 
 def default_max_iter(schedule: str, end_rule: np.ndarray) -> int:

@@ -272,11 +272,11 @@ N_ISTATE = 8
 F_BEST_VAL = 0  # lowest validation loss so far
 F_LOSS = 1  # training loss of the current iterate
 F_VAL = 2  # validation loss of the current iterate
-# the early end's state (see no_improvement_end): the reference validation
-# loss, its iteration, and the training loss at the start
+# the early end's state (see no_improvement_end): the lowest validation loss,
+# its iteration, and the number of consecutive passes clearly above it
 F_REF_VAL = 3
 F_REF_ITER = 4
-F_START_LOSS = 5
+F_N_ABOVE = 5
 N_FSTATE = 6
 # the intercepts of the linear predictor (fit jointly for losses other than
 # least squares) live in records[10], (3, K): now, at the previous iterate,
@@ -292,45 +292,42 @@ STOP_TRAIN_FLAT = 2  # the refit's stop: the training loss slowed down
 
 
 @jit
-def no_improvement_end(t, value, loss, ref, end_rule):
+def no_improvement_end(t, value, ref, end_rule):
     """The early end of a run on its validation (or mean CV) curve.
 
     Parameters
     ----------
     t : int, the iteration of ``value``
     value : float, the validation loss at iteration t
-    loss : float, the training loss at iteration t
-    ref : float64 array (3,), in/out: the reference (the last validation
-        loss that improved on the previous reference by more than ``tol``,
-        relative), its iteration, and the training loss at iteration 0; start
-        with ``[inf, 0, nan]``
+    ref : float64 array (3,), in/out: the lowest validation loss so far, its
+        iteration, and the number of consecutive iterations (up to t) whose
+        loss exceeded that minimum by more than ``tol`` (relative); start
+        with ``[inf, 0, 0]``
     end_rule : float64 array (3,): ``(tol, n_iter_no_change, patience_fraction)``;
         ``n_iter_no_change <= 0`` switches the early end off
 
     Returns
     -------
     bool
-        True once the curve has not improved by more than ``tol`` for
-        ``max(n_iter_no_change, patience_fraction * t_ref)`` iterations,
-        where ``t_ref`` is the reference iteration.  The patience grows with
-        the time the curve took to reach its reference, since groups enter
-        on a clock set by their own correlation; and it does not start
-        before the fit has moved (its training loss fallen by more than
-        ``tol``, unless it started at zero), since from a tiny start the loss
-        stays flat for as long as the magnitudes need to grow
+        True once the loss has stayed more than ``tol`` above its minimum
+        for ``n_iter_no_change`` consecutive iterations and at least
+        ``patience_fraction * t_min`` iterations have passed since the
+        minimum at ``t_min``.  A curve that is still falling, however
+        slowly, or lies on a plateau near its minimum never ends the run:
+        groups enter one at a time with flat stretches between them, and
+        only a clear rise says the later iterates over-fit
         (docs/method.rst, 'Early stopping').
     """
     if end_rule[1] <= 0:
         return False
-    tol = end_rule[0]
-    if t == 0:
-        ref[2] = loss
-    if value < ref[0] * (1.0 - tol):
+    if value < ref[0]:
         ref[0] = value
         ref[1] = t
-    elif ref[2] > 0 and not loss < ref[2] * (1.0 - tol):
-        ref[1] = t
-    return t - ref[1] >= max(end_rule[1], end_rule[2] * ref[1])
+    if value > ref[0] * (1.0 + end_rule[0]):
+        ref[2] += 1.0
+    else:
+        ref[2] = 0.0
+    return ref[2] >= end_rule[1] and t - ref[1] >= end_rule[2] * ref[1]
 
 
 def new_run_state(algorithm, switch_rule, switch_at):
@@ -348,7 +345,7 @@ def new_run_state(algorithm, switch_rule, switch_at):
     fstate[F_BEST_VAL] = np.inf
     fstate[F_REF_VAL] = np.inf
     fstate[F_REF_ITER] = 0.0
-    fstate[F_START_LOSS] = np.nan
+    fstate[F_N_ABOVE] = 0.0
     return istate, fstate
 
 
@@ -415,8 +412,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         # the normalized direction step overshoots: switch to the constant one
         istate[I_SWITCHED] = 1
         istate[I_SWITCH_ITER] = t
-    ended = has_val and no_improvement_end(t, val, loss, fstate[F_REF_VAL : F_START_LOSS + 1],
-                                           end_rule)  # fmt: skip
+    ended = has_val and no_improvement_end(t, val, fstate[F_REF_VAL : F_N_ABOVE + 1], end_rule)
     slowed = t >= min_iter and fstate[F_LOSS] - loss <= stop_rate * abs(loss)
     last = t == max_iter or ended or slowed
     if ended:
@@ -663,7 +659,7 @@ def dlnn_solve(
     prev_val = np.nan
     prev_recorded = True
     step = gamma * depth
-    ref = np.array([np.inf, 0.0, np.nan])
+    ref = np.array([np.inf, 0.0, 0.0])
     stop = STOP_MAX_ITER
 
     prev_intercept = intercepts[0].copy()
@@ -695,7 +691,7 @@ def dlnn_solve(
             _copy(w, best_w)
         train_curve[t] = loss
         val_curve[t] = val
-        ended = has_val and no_improvement_end(t, val, loss, ref, end_rule)
+        ended = has_val and no_improvement_end(t, val, ref, end_rule)
         slowed = t >= min_iter and prev_loss - loss <= stop_rate * abs(loss)
         last = t == max_iter or ended or slowed
         if ended:
@@ -936,7 +932,7 @@ def dglnn_cv_solve(
     n_eval = 0
     best_t = -1
     best_cv = np.inf
-    ref = np.array([np.inf, 0.0, np.nan])
+    ref = np.array([np.inf, 0.0, 0.0])
     stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
         _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
@@ -963,7 +959,7 @@ def dglnn_cv_solve(
                 _copy(V[K - 1], best_v)
                 for c in range(n_classes):
                     best_intercept[c] = intercepts[(K - 1) * n_classes + c]
-        if no_improvement_end(t, cv, tl[:n_cv].sum() / n_cv, ref, end_rule):
+        if no_improvement_end(t, cv, ref, end_rule):
             stop = STOP_NO_IMPROVEMENT
             break
         if t == max_iter:

@@ -10,6 +10,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 
 import fastgs
+from fastgs import solvers
 from fastgs.datasets import make_group_sparse_regression
 from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
 
@@ -17,24 +18,62 @@ SIZE = 4
 CAP = 800
 
 
-def early_end_reference(curve, train_curve, tol=DEFAULT_TOL,
-                        n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
+def early_end_reference(curve, tol=DEFAULT_TOL, n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
                         fraction=PATIENCE_FRACTION):  # fmt: skip
-    """The pass at which the early end stops a run whose full curves are
-    ``curve`` (validation) and ``train_curve`` (the last pass if it never
-    fires): no improvement of the validation loss by more than ``tol``
-    (relative to the last improvement) for ``max(n_iter_no_change, fraction *
-    t_ref)`` passes, the clock held while the training loss has not yet
-    fallen by more than ``tol`` from its start."""
-    ref_val, ref_t = np.inf, 0
-    for t, value in enumerate(curve):
-        if value < ref_val * (1.0 - tol):
-            ref_val, ref_t = value, t
-        elif train_curve[0] > 0 and not train_curve[t] < train_curve[0] * (1.0 - tol):
-            ref_t = t
-        if t - ref_t >= max(n_iter_no_change, fraction * ref_t):
+    """The pass at which the early end stops a run whose full validation curve
+    is ``curve`` (the last pass if it never fires): the first pass ending
+    ``n_iter_no_change`` consecutive passes whose loss exceeds the minimum so
+    far by more than ``tol`` (relative), at least ``fraction * t_min`` passes
+    after that minimum."""
+    for t in range(len(curve)):
+        t_min = int(np.argmin(curve[: t + 1]))
+        window = curve[t - n_iter_no_change + 1 : t + 1] if t + 1 >= n_iter_no_change else []
+        # the minimum *as it was* at each pass of the window
+        clear = [curve[s] > np.min(curve[: s + 1]) * (1.0 + tol)
+                 for s in range(t - n_iter_no_change + 1, t + 1)] if len(window) else [False]  # fmt: skip
+        if all(clear) and t - t_min >= fraction * t_min:
             return t
     return len(curve) - 1
+
+
+def compiled_end(curve, tol=DEFAULT_TOL, n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
+                 fraction=PATIENCE_FRACTION):  # fmt: skip
+    """The pass at which fastgs.solvers.no_improvement_end ends the curve."""
+    ref = np.array([np.inf, 0.0, 0.0])
+    rule = np.array([tol, float(n_iter_no_change), fraction])
+    for t, value in enumerate(curve):
+        if solvers.no_improvement_end(t, value, ref, rule):
+            return t
+    return len(curve) - 1
+
+
+def test_rule_matches_the_reference_on_random_curves():
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        n = int(rng.integers(5, 400))
+        steps = rng.normal(-0.002, 0.01, n) * rng.choice([0.1, 1.0, 5.0])
+        curve = np.exp(np.cumsum(steps))
+        tol = float(rng.choice([0.0, 1e-3, 5e-3, 0.02]))
+        patience = int(rng.integers(1, 60))
+        fraction = float(rng.choice([0.0, 0.5, 1.0]))
+        assert compiled_end(curve, tol, patience, fraction) == early_end_reference(
+            curve, tol, patience, fraction), trial
+
+
+def test_rule_waits_through_plateaus_and_slow_descents():
+    # a plateau within tol of the minimum, then a second descent (a late
+    # group entering): the run must see the second minimum
+    plateau = np.concatenate([np.linspace(1.0, 0.5, 30), 0.5 * (1 + 1e-3 * np.sin(np.arange(300))),
+                              np.linspace(0.5, 0.45, 20), np.linspace(0.45, 0.6, 200)])  # fmt: skip
+    stop = compiled_end(plateau)
+    assert np.argmin(plateau[: stop + 1]) == np.argmin(plateau) and stop < len(plateau) - 1
+    # a curve that keeps creeping down never ends the run before the cap
+    creeping = 1.0 + np.exp(-np.arange(3000) / 20.0) - 1e-7 * np.arange(3000)
+    assert compiled_end(creeping) == len(creeping) - 1
+    # a clear rise ends it n_iter_no_change passes after the loss passes the margin
+    rise = np.concatenate([np.linspace(1.0, 0.5, 40), np.linspace(0.5, 1.0, 400)])
+    first_above = 40 + int(np.argmax(rise[40:] > 0.5 * (1 + DEFAULT_TOL)))
+    assert compiled_end(rise) == first_above + DEFAULT_N_ITER_NO_CHANGE - 1
 
 
 def problem(seed=0, n=200, n_val=100):
@@ -54,7 +93,7 @@ def test_path_ends_where_the_reference_rule_says(schedule):
               max_iter=cap, record_every=10**6)  # fmt: skip
     full = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=0, **kw)
     early = fastgs.dglnn_path(X, y, SIZE, **kw)
-    stop = early_end_reference(full.val_curve, full.train_curve)
+    stop = early_end_reference(full.val_curve)
     assert stop < cap  # the rule fired: a meaningful comparison
     assert full.stop_reason == "max_iter" and early.stop_reason == "no_improvement"
     assert len(early.val_curve) == stop + 1
@@ -71,7 +110,7 @@ def test_cv_path_ends_where_the_reference_rule_says():
     kw = dict(cv=5, fit_intercept=True, standardize=True, max_iter=CAP)
     full = fastgs.dglnn_cv_path(X, y, SIZE, n_iter_no_change=0, **kw)
     early = fastgs.dglnn_cv_path(X, y, SIZE, **kw)
-    stop = early_end_reference(full.cv_curve, full.train_curves.mean(axis=1))
+    stop = early_end_reference(full.cv_curve)
     assert stop < CAP
     assert early.stop_reason == "no_improvement" and full.stop_reason == "max_iter"
     assert len(early.cv_curve) == stop + 1
@@ -86,7 +125,7 @@ def test_dlnn_path_ends_where_the_reference_rule_says():
               record_every=10**6)  # fmt: skip
     full = fastgs.dlnn_path(X, y, n_iter_no_change=0, **kw)
     early = fastgs.dlnn_path(X, y, **kw)
-    stop = early_end_reference(full.val_curve, full.train_curve)
+    stop = early_end_reference(full.val_curve)
     assert stop < 3000 and early.stop_reason == "no_improvement"
     assert len(early.val_curve) == stop + 1
     assert early.best_iter == full.best_iter
@@ -98,7 +137,7 @@ def test_rule_parameters_reach_the_solver(n_iter_no_change, tol):
     kw = dict(X_val=Xv, y_val=yv, fit_intercept=True, max_iter=CAP, record_every=10**6)
     full = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=0, **kw)
     early = fastgs.dglnn_path(X, y, SIZE, n_iter_no_change=n_iter_no_change, tol=tol, **kw)
-    stop = early_end_reference(full.val_curve, full.train_curve, tol, n_iter_no_change)
+    stop = early_end_reference(full.val_curve, tol, n_iter_no_change)
     assert len(early.val_curve) == stop + 1
 
 
@@ -123,9 +162,7 @@ def test_estimators_end_early_and_warn_at_the_cap(Estimator):
     curve = m.cv_curve_ if Estimator is fastgs.DGLNNRegressorCV else m.validation_loss_
     chosen_on = m.cv_path_ if Estimator is fastgs.DGLNNRegressorCV else m.path_
     assert chosen_on.stop_reason == "no_improvement"
-    train = chosen_on.train_curves.mean(axis=1) if Estimator is fastgs.DGLNNRegressorCV \
-        else chosen_on.train_curve  # fmt: skip
-    assert len(curve) - 1 == early_end_reference(curve, train)  # the curve ends where the run stopped
+    assert len(curve) - 1 == early_end_reference(curve)  # the curve ends where the run stopped
     assert m.best_iter_ == int(np.argmin(curve))
     with pytest.warns(SklearnConvergenceWarning, match="max_iter"):
         Estimator(groups=SIZE, max_iter=6).fit(X, y)
