@@ -56,7 +56,7 @@ FAST_MAX_ITER = 400
 #: 'The early end')
 DEFAULT_TOL = 2e-2
 DEFAULT_N_ITER_NO_CHANGE = 30
-PATIENCE_FRACTION = 0.0
+PATIENCE_FRACTION = 0.5
 #: with the early end the horizon is a cap, not the stopping rule: the default
 #: caps of the fast and paper schedules then
 FAST_MAX_ITER_CAP = 3000
