@@ -13,6 +13,7 @@ passes run (median, 90th percentile).
     python bench/early_end.py --seeds 6                  # collect and evaluate
     python bench/early_end.py --load curves.npz          # evaluate saved curves
     python bench/early_end.py --first-seed 100 --skip-tuning   # fresh held-out seeds
+    python bench/early_end.py --more --first-seed 200    # also DLNN and logistic curves
 
 The rules are replayed with the solvers' own ``no_improvement_end``.
 """
@@ -26,8 +27,8 @@ import warnings
 import numpy as np
 
 import fastgs
-from fastgs.datasets import make_group_sparse_regression
-from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+from fastgs.datasets import make_group_sparse_classification, make_group_sparse_regression
+from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION, PATIENCE_MIN
 from fastgs.solvers import no_improvement_end
 
 from fast_schedule import SETTINGS as TUNING_SETTINGS
@@ -63,6 +64,8 @@ def collect(args):
                 cvp = fastgs.dglnn_cv_path(X, y, g, cv=5, fit_intercept=True, standardize=True,
                                            max_iter=args.horizon, refit=False, n_iter_no_change=0)
             key = f"{kind}:{setting}:{seed}"
+            if args.more:
+                out.update(more_curves(key, kind, setting, seed, X, y, Xv, yv, g, args.horizon))
             out[key + ":val"] = np.asarray(path.val_curve, dtype=np.float64)
             out[key + ":train"] = np.asarray(path.train_curve, dtype=np.float64)
             out[key + ":cv"] = np.asarray(cvp.cv_curve, dtype=np.float64)
@@ -74,11 +77,32 @@ def collect(args):
     return out
 
 
-def end_pass(curve, tol, n_iter_no_change, fraction):
+def more_curves(key, kind, setting, seed, X, y, Xv, yv, groups, horizon):
+    """The validation curves of the other estimators' paths: DLNN (no groups,
+    the paper schedule) on the same data, and the logistic DGLNN on a binary
+    problem of the held-out settings' shape."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dlnn = fastgs.dlnn_path(X, y, X_val=Xv, y_val=yv, fit_intercept=True, standardize=True,
+                                max_iter=horizon, record_every=10**9, n_iter_no_change=0)  # fmt: skip
+        out = {key + ":dlnn": np.asarray(dlnn.val_curve, dtype=np.float64)}
+        if kind == "held":
+            n, p, size, k, _ = HELD_OUT[setting]
+            Xc, yc, _, gc = make_group_sparse_classification(n + 250, p, group_size=size,
+                                                             n_informative_groups=k,
+                                                             random_state=2000 + seed)  # fmt: skip
+            logit = fastgs.dglnn_path(Xc[:n], yc[:n], gc, X_val=Xc[n:], y_val=yc[n:],
+                                      loss="log_loss", fit_intercept=True, standardize=True,
+                                      max_iter=horizon, record_every=10**9, n_iter_no_change=0)  # fmt: skip
+            out[key + ":logit"] = np.asarray(logit.val_curve, dtype=np.float64)
+    return out
+
+
+def end_pass(curve, tol, n_iter_no_change, fraction, least=PATIENCE_MIN):
     """The pass at which the early end (fastgs.solvers.no_improvement_end)
     stops a run with this full validation curve; its last pass if never."""
     ref = np.array([np.inf, 0.0, 0.0])
-    rule = np.array([tol, float(n_iter_no_change), fraction])
+    rule = np.array([tol, float(n_iter_no_change), fraction, float(least)])
     for t, value in enumerate(curve):
         if no_improvement_end(t, value, ref, rule):
             return t
@@ -90,12 +114,13 @@ def evaluate(curves):
     print("| curve | tol | n_iter_no_change | patience fraction | settings | runs | chosen pass unchanged "
           "| within 0.5% | passes: median | p90 | at the cap |")
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
-    grid = itertools.product(("val", "cv"), (5e-3, 1e-2, 2e-2), (10, 30, 100), (0.0, 0.5))
+    kinds = [k for k in ("val", "cv", "dlnn", "logit") if any(c.endswith(":" + k) for c in curves)]
+    grid = itertools.product(kinds, (5e-3, 1e-2, 2e-2), (10, 30, 100), (0.5, 1.0))
     for kind, tol, patience, fraction in grid:
         for subset, label in (("tune", "fast_schedule.py"), ("held", "held-out")):
             same, near, stops, capped = [], [], [], []
             for run in runs:
-                if not run.startswith(subset):
+                if not run.startswith(subset) or f"{run}:{kind}" not in curves:
                     continue
                 c = curves[f"{run}:{kind}"]
                 c = c[np.isfinite(c)]
@@ -124,6 +149,8 @@ def main():
     ap.add_argument("--skip", nargs="*", default=["large"])
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed .. first_seed + seeds - 1")
     ap.add_argument("--skip-tuning", action="store_true", help="held-out settings only")
+    ap.add_argument("--more", action="store_true",
+                    help="also DLNN's validation curves and logistic DGLNN ones (held-out shapes)")
     args = ap.parse_args()
     curves = dict(np.load(args.load)) if args.load else collect(args)
     evaluate(curves)

@@ -35,6 +35,7 @@ from .run import FAST_MAX_ITER_CAP as FAST_MAX_ITER_CAP
 from .run import MAX_SKIP_GROWTH as MAX_SKIP_GROWTH
 from .run import PAPER_MAX_ITER_CAP as PAPER_MAX_ITER_CAP
 from .run import PATIENCE_FRACTION as PATIENCE_FRACTION
+from .run import PATIENCE_MIN as PATIENCE_MIN
 from .run import (
     check_bool,
     check_common,
@@ -402,9 +403,9 @@ def dglnn_path(
     n_iter_no_change : int >= 0 or None, default=None
         The early end, with validation data: the run ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes, at least half as many
-        passes after the minimum as it took to reach it (docs/method.rst,
-        'Early stopping'); None means 30.
+        for ``n_iter_no_change`` consecutive passes, at least 75 passes (or
+        as many as it took to reach the minimum, if more) after the
+        minimum (docs/method.rst, 'Early stopping'); None means 30.
         ``max_iter`` is then a cap, and reaching it draws a
         :class:`fastgs.ConvergenceWarning`.  0 switches the early end off (run
         ``max_iter`` passes).  The result's ``stop_reason`` says why the run

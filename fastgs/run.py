@@ -51,12 +51,13 @@ FAST_MAX_ITER = 400
 #: the early end of runs with validation data: the run ends once its
 #: validation curve has stayed more than DEFAULT_TOL (relative) above its
 #: minimum for DEFAULT_N_ITER_NO_CHANGE consecutive passes, and at least
-#: PATIENCE_FRACTION * t_min passes after the minimum at t_min
-#: (docs/method.rst, 'Early stopping'; the choice: docs/performance.rst,
+#: max(PATIENCE_MIN, PATIENCE_FRACTION * t_min) passes after the minimum at
+#: t_min (docs/method.rst, 'Early stopping'; the choice: docs/performance.rst,
 #: 'The early end')
 DEFAULT_TOL = 2e-2
 DEFAULT_N_ITER_NO_CHANGE = 30
-PATIENCE_FRACTION = 0.5
+PATIENCE_FRACTION = 1.0
+PATIENCE_MIN = 75
 #: with the early end the horizon is a cap, not the stopping rule: the default
 #: caps of the fast and paper schedules then
 FAST_MAX_ITER_CAP = 3000
@@ -102,8 +103,8 @@ def glm_setup(loss: int, fit_intercept: bool, weight_sum: float, target_sum: flo
 
 
 def make_end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
-    """The solvers' ``end_rule`` (tol, n_iter_no_change, patience fraction),
-    float64 (3,); off (``n_iter_no_change = 0``) without validation data
+    """The solvers' ``end_rule`` (tol, n_iter_no_change, patience fraction,
+    least patience), float64 (4,); off (``n_iter_no_change = 0``) without validation data
     (``early_end`` False) or for ``n_iter_no_change=0``.
 
     ``n_iter_no_change`` None means the default.
@@ -115,7 +116,7 @@ def make_end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
                                     integer=True)  # fmt: skip
     if not early_end:
         n_iter_no_change = 0
-    return np.array([tol, float(n_iter_no_change), PATIENCE_FRACTION])
+    return np.array([tol, float(n_iter_no_change), PATIENCE_FRACTION, float(PATIENCE_MIN)])
 
 
 def default_max_iter(schedule: str, end_rule: np.ndarray) -> int:

@@ -303,20 +303,21 @@ def no_improvement_end(t, value, ref, end_rule):
         iteration, and the number of consecutive iterations (up to t) whose
         loss exceeded that minimum by more than ``tol`` (relative); start
         with ``[inf, 0, 0]``
-    end_rule : float64 array (3,): ``(tol, n_iter_no_change, patience_fraction)``;
-        ``n_iter_no_change <= 0`` switches the early end off
+    end_rule : float64 array (4,): ``(tol, n_iter_no_change, patience_fraction,
+        patience_min)``; ``n_iter_no_change <= 0`` switches the early end off
 
     Returns
     -------
     bool
         True once the loss has stayed more than ``tol`` above its minimum
         for ``n_iter_no_change`` consecutive iterations and at least
-        ``patience_fraction * t_min`` iterations have passed since the
-        minimum at ``t_min``.  A curve that is still falling, however
+        ``max(patience_min, patience_fraction * t_min)`` iterations have
+        passed since the minimum at ``t_min``.  A curve that is still falling, however
         slowly, or lies on a plateau near its minimum never ends the run:
         groups enter one at a time with flat stretches between them, and
-        only a clear rise says the later iterates over-fit
-        (docs/method.rst, 'Early stopping').
+        only a clear rise says the later iterates over-fit; the least wait
+        after the minimum covers a plateau between two entries that lies
+        just above it (docs/method.rst, 'Early stopping').
     """
     if end_rule[1] <= 0:
         return False
@@ -327,7 +328,7 @@ def no_improvement_end(t, value, ref, end_rule):
         ref[2] += 1.0
     else:
         ref[2] = 0.0
-    return ref[2] >= end_rule[1] and t - ref[1] >= end_rule[2] * ref[1]
+    return ref[2] >= end_rule[1] and t - ref[1] >= max(end_rule[3], end_rule[2] * ref[1])
 
 
 def new_run_state(algorithm, switch_rule, switch_at):
@@ -383,7 +384,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     min_iter, stop_rate : iterate t >= min_iter is the last one if the
         training loss fell by at most ``stop_rate * loss`` in its pass (off
         with ``stop_rate = -inf``)
-    end_rule : float64 (3,), the early end on the validation loss (see
+    end_rule : float64 (4,), the early end on the validation loss (see
         :func:`no_improvement_end`); why the run ended goes to istate[I_STOP]
     Returns True to go on: the caller then passes the gradient for the
     magnitude step (g again, or recomputed at (u, v(t+1)) for the sequential
@@ -489,7 +490,7 @@ def dglnn_solve(
     switch_rule, tau, switch_at : ALG2's switch (SWITCH_PAPER/AUTO/AT)
     min_iter, stop_rate : stop early once the training loss slows down (see
         :func:`dglnn_evaluated_step`; ``stop_rate = -inf``: run max_iter passes)
-    end_rule : float64 (3,), the early end on the validation loss
+    end_rule : float64 (4,), the early end on the validation loss
         (:func:`no_improvement_end`)
     records : out, (rec_iter (k,), rec_w (k, p), rec_u (k, L), rec_train (k,),
         rec_val (k,), best_u (L,), best_v (p,), train_curve, val_curve,

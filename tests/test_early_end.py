@@ -12,35 +12,35 @@ from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 import fastgs
 from fastgs import solvers
 from fastgs.datasets import make_group_sparse_regression
-from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION
+from fastgs.run import DEFAULT_N_ITER_NO_CHANGE, DEFAULT_TOL, PATIENCE_FRACTION, PATIENCE_MIN
 
 SIZE = 4
 CAP = 800
 
 
 def early_end_reference(curve, tol=DEFAULT_TOL, n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
-                        fraction=PATIENCE_FRACTION):  # fmt: skip
+                        fraction=PATIENCE_FRACTION, least=PATIENCE_MIN):  # fmt: skip
     """The pass at which the early end stops a run whose full validation curve
     is ``curve`` (the last pass if it never fires): the first pass ending
     ``n_iter_no_change`` consecutive passes whose loss exceeds the minimum so
-    far by more than ``tol`` (relative), at least ``fraction * t_min`` passes
-    after that minimum."""
+    far by more than ``tol`` (relative), at least ``max(least, fraction *
+    t_min)`` passes after that minimum."""
     for t in range(len(curve)):
         t_min = int(np.argmin(curve[: t + 1]))
-        window = curve[t - n_iter_no_change + 1 : t + 1] if t + 1 >= n_iter_no_change else []
+        first = t - n_iter_no_change + 1
         # the minimum *as it was* at each pass of the window
-        clear = [curve[s] > np.min(curve[: s + 1]) * (1.0 + tol)
-                 for s in range(t - n_iter_no_change + 1, t + 1)] if len(window) else [False]  # fmt: skip
-        if all(clear) and t - t_min >= fraction * t_min:
+        clear = first >= 0 and all(curve[s] > np.min(curve[: s + 1]) * (1.0 + tol)
+                                   for s in range(first, t + 1))  # fmt: skip
+        if clear and t - t_min >= max(least, fraction * t_min):
             return t
     return len(curve) - 1
 
 
 def compiled_end(curve, tol=DEFAULT_TOL, n_iter_no_change=DEFAULT_N_ITER_NO_CHANGE,
-                 fraction=PATIENCE_FRACTION):  # fmt: skip
+                 fraction=PATIENCE_FRACTION, least=PATIENCE_MIN):  # fmt: skip
     """The pass at which fastgs.solvers.no_improvement_end ends the curve."""
     ref = np.array([np.inf, 0.0, 0.0])
-    rule = np.array([tol, float(n_iter_no_change), fraction])
+    rule = np.array([tol, float(n_iter_no_change), fraction, float(least)])
     for t, value in enumerate(curve):
         if solvers.no_improvement_end(t, value, ref, rule):
             return t
@@ -56,30 +56,40 @@ def test_rule_matches_the_reference_on_random_curves():
         tol = float(rng.choice([0.0, 1e-3, 5e-3, 0.02]))
         patience = int(rng.integers(1, 60))
         fraction = float(rng.choice([0.0, 0.5, 1.0]))
-        assert compiled_end(curve, tol, patience, fraction) == early_end_reference(
-            curve, tol, patience, fraction), trial
+        least = int(rng.choice([0, 20, 75]))
+        assert compiled_end(curve, tol, patience, fraction, least) == early_end_reference(
+            curve, tol, patience, fraction, least), trial
 
 
 def test_rule_waits_through_plateaus_and_slow_descents():
     # a plateau within tol of the minimum, then a second descent (a late
     # group entering): the run must see the second minimum
     plateau = np.concatenate([np.linspace(1.0, 0.5, 30), 0.5 * (1 + 1e-3 * np.sin(np.arange(300))),
-                              np.linspace(0.5, 0.45, 20), np.linspace(0.45, 0.6, 200)])  # fmt: skip
+                              np.linspace(0.5, 0.45, 20), np.linspace(0.45, 0.6, 500)])  # fmt: skip
     stop = compiled_end(plateau)
     assert np.argmin(plateau[: stop + 1]) == np.argmin(plateau) and stop < len(plateau) - 1
     # a curve that keeps creeping down never ends the run before the cap
     creeping = 1.0 + np.exp(-np.arange(3000) / 20.0) - 1e-7 * np.arange(3000)
     assert compiled_end(creeping) == len(creeping) - 1
-    # a bump early in the first descent: the wait of t_min / 2 passes lets the
+    # a bump early in the first descent: the wait of t_min passes lets the
     # curve fall below it again
     bump = np.concatenate([np.ones(130), np.linspace(1.0, 0.93, 30), np.full(40, 0.97),
                            np.geomspace(0.97, 1e-3, 300)])  # fmt: skip
     stop = compiled_end(bump)
-    assert stop == len(bump) - 1 and compiled_end(bump, fraction=0.0) < 200
-    # a clear rise ends it n_iter_no_change passes after the loss passes the margin
+    assert stop == len(bump) - 1 and compiled_end(bump, fraction=0.0, least=0) < 200
+    # a plateau 2% above an early minimum while the next group grows (as the
+    # mean CV curve of fast_schedule.py's unequal groups, seed 204): the least
+    # wait after the minimum outlasts it
+    entry = np.concatenate([np.geomspace(600.0, 106.0, 9), np.full(65, 108.4),
+                            np.geomspace(108.4, 0.14, 300)])  # fmt: skip
+    assert compiled_end(entry) == len(entry) - 1 and compiled_end(entry, least=0) < 60
+    # a clear rise ends it n_iter_no_change passes after the loss passes the
+    # margin, and no earlier than the least wait after the minimum
     rise = np.concatenate([np.linspace(1.0, 0.5, 40), np.linspace(0.5, 1.0, 400)])
     first_above = 40 + int(np.argmax(rise[40:] > 0.5 * (1 + DEFAULT_TOL)))
-    assert compiled_end(rise) == first_above + DEFAULT_N_ITER_NO_CHANGE - 1
+    wait = max(PATIENCE_MIN, PATIENCE_FRACTION * 39)
+    assert compiled_end(rise) == max(first_above + DEFAULT_N_ITER_NO_CHANGE - 1, 39 + wait)
+    assert compiled_end(rise, fraction=0.0, least=0) == first_above + DEFAULT_N_ITER_NO_CHANGE - 1
 
 
 def problem(seed=0, n=200, n_val=100):
