@@ -104,8 +104,8 @@ def glm_setup(loss: int, fit_intercept: bool, weight_sum: float, target_sum: flo
 
 def make_end_rule(n_iter_no_change, tol, early_end: bool) -> np.ndarray:
     """The solvers' ``end_rule`` (tol, n_iter_no_change, patience fraction,
-    least patience), float64 (4,); off (``n_iter_no_change = 0``) without validation data
-    (``early_end`` False) or for ``n_iter_no_change=0``.
+    least patience), float64 (4,); off (``n_iter_no_change = 0``) without
+    validation data (``early_end`` False) or for ``n_iter_no_change=0``.
 
     ``n_iter_no_change`` None means the default.
     """

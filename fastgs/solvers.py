@@ -312,12 +312,12 @@ def no_improvement_end(t, value, ref, end_rule):
         True once the loss has stayed more than ``tol`` above its minimum
         for ``n_iter_no_change`` consecutive iterations and at least
         ``max(patience_min, patience_fraction * t_min)`` iterations have
-        passed since the minimum at ``t_min``.  A curve that is still falling, however
-        slowly, or lies on a plateau near its minimum never ends the run:
-        groups enter one at a time with flat stretches between them, and
-        only a clear rise says the later iterates over-fit; the least wait
-        after the minimum covers a plateau between two entries that lies
-        just above it (docs/method.rst, 'Early stopping').
+        passed since the minimum at ``t_min``.  A curve that is still
+        falling, however slowly, or lies on a plateau near its minimum never
+        ends the run: groups enter one at a time with flat stretches between
+        them, and only a clear rise says the later iterates over-fit; the
+        least wait after the minimum covers a plateau between two entries
+        that lies just above it (docs/method.rst, 'Early stopping').
     """
     if end_rule[1] <= 0:
         return False
