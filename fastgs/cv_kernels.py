@@ -37,27 +37,61 @@ __all__ = [
 
 
 @jit(inline=True)
-def _folds_finish_row(i, f, y, offset, dots, train_dev, val_dev, rsum, rk, loss, n_classes,
-                      sample_weight):  # fmt: skip
-    """Residuals of row i for every model; the row's own fold gets it as validation.
+def _folds_finish_rows(i0, fold, y, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes,
+                       sample_weight):  # fmt: skip
+    """Residuals of rows ``i0 .. i0 + m - 1`` for every model; each row's own
+    fold gets it as validation.
 
-    dots (K,) in: x_i . W[k]; offset (K,): each model's offset of the linear
-    predictor (:func:`fastgs.losses.row_residual_loss`); rk (K,) out: the
-    weighted residuals the gradients sum (0 for the row's own fold).  rk may
-    be dots itself (read before written).  The weighted half deviances go to
+    dots (m, K) in: ``dots[b, k] = x_{i0+b} . W[k]``; rk (m, K) out: the
+    weighted residuals the gradients sum (see :func:`_scalar_finish_row`);
+    rk may be dots itself.  The loss is told apart once, outside the loop
+    over the rows: a call to the multinomial row inside that loop, even one
+    never taken, keeps LLVM from optimizing the scalar losses' loop
+    (docs/performance.rst, 'Design measurements').
+    """
+    weighted = sample_weight.shape[0] > 0
+    if n_classes > 1:
+        for b in range(dots.shape[0]):
+            i = i0 + b
+            _multinomial_finish_row(y[i], fold[i], offset, dots[b], train_dev, val_dev, rsum, rk[b],
+                                    n_classes, sample_weight[i] if weighted else 1.0)  # fmt: skip
+        return
+    for b in range(dots.shape[0]):
+        i = i0 + b
+        _scalar_finish_row(y[i], fold[i], offset, dots[b], train_dev, val_dev, rsum, rk[b], loss,
+                           weighted, sample_weight[i] if weighted else 1.0)  # fmt: skip
+
+
+@jit(inline=True)
+def _folds_finish_row(i, y, fold, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes,
+                      sample_weight):  # fmt: skip
+    """:func:`_folds_finish_rows` for the one row i: dots, rk (K,).  The CSR
+    sweep's, which finishes each row as it goes: there the test inside the
+    loop over the rows costs nothing measurable, and a block of one row
+    (2-D dots and rk) made it slower (docs/performance.rst, 'Design
+    measurements')."""
+    weighted = sample_weight.shape[0] > 0
+    weight = sample_weight[i] if weighted else 1.0
+    if n_classes > 1:
+        _multinomial_finish_row(y[i], fold[i], offset, dots, train_dev, val_dev, rsum, rk, n_classes, weight)
+    else:
+        _scalar_finish_row(y[i], fold[i], offset, dots, train_dev, val_dev, rsum, rk, loss, weighted, weight)
+
+
+@jit(inline=True)
+def _scalar_finish_row(yi, f, offset, dots, train_dev, val_dev, rsum, rk, loss, weighted, weight):
+    """One row of a scalar loss: dots (K,) in, ``dots[k] = x_i . W[k]``;
+    offset (K,): each model's offset of the linear predictor
+    (:func:`fastgs.losses.row_residual_loss`); rk (K,) out: the weighted
+    residuals the gradients sum (0 for the row's own fold f; rk may be dots
+    itself, read before written).  The weighted half deviances go to
     ``val_dev`` and ``train_dev``, the weighted residuals to ``rsum``.
 
     The models come in blocks of ``n_classes``: block b is fold b's model
     (one model for the scalar losses; the classes of one multinomial model,
     whose row loss is in ``*_dev[b * n_classes]``, see
-    :func:`fastgs.losses.multinomial_row`).
+    :func:`fastgs.losses.multinomial_row` and :func:`_multinomial_finish_row`).
     """
-    weighted = sample_weight.shape[0] > 0
-    weight = sample_weight[i] if weighted else 1.0
-    if n_classes > 1:
-        _multinomial_finish_row(y[i], f, offset, dots, train_dev, val_dev, rsum, rk, n_classes, weight)
-        return
-    yi = y[i]
     for k in range(dots.shape[0]):
         res, dev = _weighted_row(loss, yi, dots[k], offset[k], weighted, weight)
         if k == f:
@@ -72,8 +106,8 @@ def _folds_finish_row(i, f, y, offset, dots, train_dev, val_dev, rsum, rk, loss,
 
 @jit
 def _multinomial_finish_row(label, f, offset, dots, train_dev, val_dev, rsum, rk, n_classes, weight):
-    """:func:`_folds_finish_row` for blocks of ``n_classes`` models, each
-    block one multinomial model (kept apart, so that the scalar losses' row
+    """:func:`_scalar_finish_row` for blocks of ``n_classes`` models, each
+    block one multinomial model (kept apart, so that the scalar losses' loop
     stays small)."""
     for b in range(dots.shape[0] // n_classes):
         k0 = b * n_classes
@@ -288,9 +322,8 @@ def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, 
                 _dots_6rows_3models(X, i, W, k, c0, c1, dots)
             for k in range(K3, K):
                 _dots_6rows_1model(X, i, W, k, c0, c1, dots)
-        for b in range(6):
-            _folds_finish_row(i + b, fold[i + b], y, offset, dots[b], train_dev, val_dev, rsum, rk[b], loss,
-                              n_classes, sample_weight)  # fmt: skip
+        _folds_finish_rows(i, fold, y, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes,
+                           sample_weight)  # fmt: skip
         for c0 in range(0, p, _COL_CHUNK):
             c1 = min(c0 + _COL_CHUNK, p)
             for k in range(0, K3, 3):
@@ -305,7 +338,8 @@ def residual_gradient_folds_dense(X, y, fold, W, offset, G, train_dev, val_dev, 
             for j in range(p):
                 s += xi[j] * wk[j]
             dots[0, k] = s
-        _folds_finish_row(i, fold[i], y, offset, dots[0], train_dev, val_dev, rsum, rk[0], loss, n_classes, sample_weight)
+        _folds_finish_rows(i, fold, y, offset, dots[:1], rk[:1], train_dev, val_dev, rsum, loss, n_classes,
+                           sample_weight)  # fmt: skip
         for k in range(K):
             rr = rk[0, k]
             if rr != 0:
@@ -335,7 +369,7 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, tr
             for t in range(d.shape[0]):
                 s += d[t] * wk[np.uint64(ix[t])]
             dots[k] = s
-        _folds_finish_row(i, fold[i], y, offset, dots, train_dev, val_dev, rsum, rk, loss, n_classes, sample_weight)
+        _folds_finish_row(i, y, fold, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         for k in range(K):
             rr = rk[k]
             if rr != 0:
@@ -383,14 +417,13 @@ def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
 
 
 @jit
-def _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
+def _folds_finish_all_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight):
     """Row by row, in order: R[i] (the K dot products) becomes the residuals the
-    gradients sum; the loss sums are accumulated."""
+    gradients sum; the loss sums are accumulated from zero."""
     train_dev[:] = 0
     val_dev[:] = 0
     rsum[:] = 0
-    for i in range(R.shape[0]):
-        _folds_finish_row(i, fold[i], y, offset, R[i], train_dev, val_dev, rsum, R[i], loss, n_classes, sample_weight)
+    _folds_finish_rows(0, fold, y, offset, R, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
 
 
 @jit
@@ -412,7 +445,7 @@ def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, v
     """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) scratch."""
     R[:, :] = 0
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
-    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
+    _folds_finish_all_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
 
 
@@ -447,7 +480,7 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offse
     R[:, :] = 0
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)
-    _folds_finish_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
+    _folds_finish_all_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
     for c in prange(n_chunks):
         j0, j1 = _csc_column_chunk(indptr, c, n_chunks)
         _folds_grad_csc(data, indices, indptr, j0, j1, R, G)
