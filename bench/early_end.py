@@ -14,8 +14,13 @@ passes run (median, 90th percentile).
     python bench/early_end.py --load curves.npz          # evaluate saved curves
     python bench/early_end.py --first-seed 100 --skip-tuning   # fresh held-out seeds
     python bench/early_end.py --more --first-seed 200    # also DLNN and logistic curves
+    python bench/early_end.py --load a.npz b.npz --alternatives   # rules that end sooner
 
 The rules are replayed with the solvers' own ``no_improvement_end``.
+``--alternatives`` also replays, in NumPy, rule families that end runs sooner
+and were measured but not taken (a plateau end, an end after a long stretch
+without a new minimum, a second and smaller margin after a longer wait), each
+combined with the default rule.
 """
 
 from __future__ import annotations
@@ -140,20 +145,102 @@ def evaluate(curves):
                   f"| {np.quantile(stops, 0.9):.0f} | {sum(capped)} |")
 
 
+def plateau_end(curve, delta, least=PATIENCE_MIN):
+    """End once the minimum has improved by less than a factor ``1 + delta``
+    for max(least, t_a) passes, t_a the pass where that last happened."""
+    anchor, t_anchor = np.inf, 0
+    for t, value in enumerate(curve):
+        if value < anchor / (1 + delta):
+            anchor, t_anchor = value, t
+        if t - t_anchor >= max(least, t_anchor):
+            return t
+    return len(curve) - 1
+
+
+def no_new_minimum_end(curve, least, factor):
+    """End after max(least, factor * t_min) passes without a new minimum."""
+    best, t_min = np.inf, 0
+    for t, value in enumerate(curve):
+        if value < best:
+            best, t_min = value, t
+        if t - t_min >= max(least, factor * t_min):
+            return t
+    return len(curve) - 1
+
+
+def small_margin_end(curve, tol, n_iter_no_change, least, factor):
+    """A second margin: more than ``tol`` above the minimum for
+    ``n_iter_no_change`` passes, at least max(least, factor * t_min) after it."""
+    best, t_min, above = np.inf, 0, 0
+    for t, value in enumerate(curve):
+        if value < best:
+            best, t_min = value, t
+        above = above + 1 if value > (1 + tol) * best else 0
+        if above >= n_iter_no_change and t - t_min >= max(least, factor * t_min):
+            return t
+    return len(curve) - 1
+
+
+ALTERNATIVES = [
+    ("default only", None),
+    ("plateau, delta 1e-4", lambda c: plateau_end(c, 1e-4)),
+    ("plateau, delta 1e-3", lambda c: plateau_end(c, 1e-3)),
+    ("no new minimum for max(300, 8 t_min)", lambda c: no_new_minimum_end(c, 300, 8)),
+    ("0.5% for 30 passes, after max(300, 4 t_min)", lambda c: small_margin_end(c, 5e-3, 30, 300, 4)),
+    ("0.2% for 30 passes, after max(300, 8 t_min)", lambda c: small_margin_end(c, 2e-3, 30, 300, 8)),
+]
+
+
+def alternatives(curves):
+    """Each alternative combined with the default rule (whichever ends first):
+    runs whose chosen pass is unchanged, per curve kind, and median passes;
+    last column: the median passes of the Figure-2 CV curves."""
+    kinds = [k for k in ("val", "cv", "dlnn", "logit") if any(c.endswith(":" + k) for c in curves)]
+    print("\n| rule (with the default) | " + " | ".join(f"{k}: unchanged | {k}: median passes" for k in kinds)
+          + " | Fig. 2 CV: median passes |")  # fmt: skip
+    print("|---|" + "---:|---:|" * len(kinds) + "---:|")
+    for label, rule in ALTERNATIVES:
+        cells, fig2 = [], []
+        for kind in kinds:
+            same, stops = [], []
+            for key, curve in curves.items():
+                if not key.endswith(":" + kind):
+                    continue
+                c = curve[np.isfinite(curve)]
+                s = end_pass(c, DEFAULT_TOL, DEFAULT_N_ITER_NO_CHANGE, PATIENCE_FRACTION)
+                if rule is not None:
+                    s = min(s, rule(c))
+                same.append(int(np.argmin(c[: s + 1])) == int(np.argmin(c)))
+                stops.append(s)
+                if kind == "cv" and key.startswith("tune:fig2:"):
+                    fig2.append(s)
+            cells.append(f"{sum(same)}/{len(same)} | {np.median(stops):.0f}")
+        f2 = f"{np.median(fig2):.0f}" if fig2 else "—"
+        print(f"| {label} | " + " | ".join(cells) + f" | {f2} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=6)
     ap.add_argument("--horizon", type=int, default=3000)
     ap.add_argument("--out", default=None, help="save the curves to this .npz file")
-    ap.add_argument("--load", default=None, help="evaluate curves saved with --out")
+    ap.add_argument("--load", nargs="+", default=None, help="evaluate curves saved with --out (one or more files)")
     ap.add_argument("--skip", nargs="*", default=["large"])
     ap.add_argument("--first-seed", type=int, default=0, help="seeds first_seed .. first_seed + seeds - 1")
     ap.add_argument("--skip-tuning", action="store_true", help="held-out settings only")
+    ap.add_argument("--alternatives", action="store_true",
+                    help="also replay rule families that end sooner (measured, not taken)")  # fmt: skip
     ap.add_argument("--more", action="store_true",
                     help="also DLNN's validation curves and logistic DGLNN ones (held-out shapes)")
     args = ap.parse_args()
-    curves = dict(np.load(args.load)) if args.load else collect(args)
+    curves = {}
+    for path in args.load or []:
+        curves.update(np.load(path))
+    if not args.load:
+        curves = collect(args)
     evaluate(curves)
+    if args.alternatives:
+        alternatives(curves)
 
 
 if __name__ == "__main__":
