@@ -44,10 +44,16 @@ def _folds_finish_rows(i0, fold, y, offset, dots, rk, train_dev, val_dev, rsum, 
 
     dots (m, K) in: ``dots[b, k] = x_{i0+b} . W[k]``; rk (m, K) out: the
     weighted residuals the gradients sum (see :func:`_scalar_finish_row`);
-    rk may be dots itself.  The loss is told apart once, outside the loop
-    over the rows: a call to the multinomial row inside that loop, even one
-    never taken, keeps LLVM from optimizing the scalar losses' loop
-    (docs/performance.rst, 'Design measurements').
+    rk may be dots itself.
+
+    The models come in blocks of ``n_classes``: block b is fold b's model
+    (one model for the scalar losses; the classes of one multinomial model,
+    whose row loss is in ``*_dev[b * n_classes]``, see
+    :func:`fastgs.losses.multinomial_row` and :func:`_multinomial_finish_row`).
+    The loss is told apart once, outside the loop over the rows: a call to
+    the multinomial row inside that loop, even one never taken, keeps LLVM
+    from optimizing the scalar losses' loop (docs/performance.rst, 'Design
+    measurements').
     """
     weighted = sample_weight.shape[0] > 0
     if n_classes > 1:
@@ -63,7 +69,7 @@ def _folds_finish_rows(i0, fold, y, offset, dots, rk, train_dev, val_dev, rsum, 
 
 
 @jit(inline=True)
-def _folds_finish_row(i, y, fold, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes,
+def _folds_finish_row(i, fold, y, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes,
                       sample_weight):  # fmt: skip
     """:func:`_folds_finish_rows` for the one row i: dots, rk (K,).  The CSR
     sweep's, which finishes each row as it goes: there the test inside the
@@ -86,11 +92,6 @@ def _scalar_finish_row(yi, f, offset, dots, train_dev, val_dev, rsum, rk, loss, 
     residuals the gradients sum (0 for the row's own fold f; rk may be dots
     itself, read before written).  The weighted half deviances go to
     ``val_dev`` and ``train_dev``, the weighted residuals to ``rsum``.
-
-    The models come in blocks of ``n_classes``: block b is fold b's model
-    (one model for the scalar losses; the classes of one multinomial model,
-    whose row loss is in ``*_dev[b * n_classes]``, see
-    :func:`fastgs.losses.multinomial_row` and :func:`_multinomial_finish_row`).
     """
     for k in range(dots.shape[0]):
         res, dev = _weighted_row(loss, yi, dots[k], offset[k], weighted, weight)
@@ -369,7 +370,7 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, tr
             for t in range(d.shape[0]):
                 s += d[t] * wk[np.uint64(ix[t])]
             dots[k] = s
-        _folds_finish_row(i, y, fold, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
+        _folds_finish_row(i, fold, y, offset, dots, rk, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         for k in range(K):
             rr = rk[k]
             if rr != 0:
