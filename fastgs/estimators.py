@@ -566,7 +566,9 @@ class DGLNNRegressor(_DGLNNMethods, _EarlyStoppedRegressor):
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        for ``n_iter_no_change`` consecutive passes, and no earlier than 75
+        passes (or as many as it took to reach the minimum, if more) after
+        the minimum (docs/method.rst, 'Early stopping'); None means 30.  0
         switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
         the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
@@ -764,7 +766,9 @@ class DGLNNClassifier(_DGLNNMethods, _EarlyStoppedClassifier):
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        for ``n_iter_no_change`` consecutive passes, and no earlier than 75
+        passes (or as many as it took to reach the minimum, if more) after
+        the minimum (docs/method.rst, 'Early stopping'); None means 30.  0
         switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
         the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
@@ -948,7 +952,9 @@ class DLNNRegressor(_EarlyStoppedRegressor):
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        for ``n_iter_no_change`` consecutive passes, and no earlier than 75
+        passes (or as many as it took to reach the minimum, if more) after
+        the minimum (docs/method.rst, 'Early stopping'); None means 30.  0
         switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
         the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
@@ -1254,7 +1260,9 @@ class DGLNNRegressorCV(_CrossValidatedDGLNN, DGLNNRegressor):
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        for ``n_iter_no_change`` consecutive passes, and no earlier than 75
+        passes (or as many as it took to reach the minimum, if more) after
+        the minimum (docs/method.rst, 'Early stopping'); None means 30.  0
         switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
         the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
@@ -1434,7 +1442,9 @@ class DGLNNClassifierCV(_CrossValidatedDGLNN, DGLNNClassifier):
     n_iter_no_change : int >= 0 or None, default=None
         The early end: a run with validation data ends once the validation
         loss has stayed more than ``tol`` (relative) above its minimum so far
-        for ``n_iter_no_change`` consecutive passes; None means 30.  0
+        for ``n_iter_no_change`` consecutive passes, and no earlier than 75
+        passes (or as many as it took to reach the minimum, if more) after
+        the minimum (docs/method.rst, 'Early stopping'); None means 30.  0
         switches it off (``max_iter`` passes).  Reaching ``max_iter`` before
         the early end fired warns with
         ``sklearn.exceptions.ConvergenceWarning``.
