@@ -15,6 +15,7 @@ import atexit
 import glob
 import hashlib
 import os
+import types
 import warnings
 
 import numba
@@ -150,3 +151,34 @@ def jit(func=None, *, cache: bool = True, parallel: bool = False, inline: bool =
     if func is None:
         return decorate
     return decorate(func)
+
+
+def serial_build(threaded):
+    """The one-thread build of a ``parallel=True`` fastgs function.
+
+    The same source compiled without ``parallel``: Numba then runs every
+    ``prange`` loop as a plain ``range`` loop on the calling thread, so the
+    iterations do the same arithmetic in the same order (a fixed-order chunk
+    sum gives the same bits) and no parallel region is compiled, which is
+    most of such a function's compile time (docs/performance.rst, 'Compile
+    time').  Every function the build calls must be serial itself.
+
+    Parameters
+    ----------
+    threaded : numba dispatcher
+        A function decorated with ``jit(parallel=True)``.
+
+    Returns
+    -------
+    numba dispatcher
+        The serial build, named ``<name>_serial``: Numba's on-disk cache
+        tells functions apart by their qualified names, not by the compile
+        options, so the two builds must not share one.
+    """
+    f = threaded.py_func
+    twin = types.FunctionType(f.__code__, f.__globals__, f.__name__ + "_serial", f.__defaults__,
+                              f.__closure__)  # fmt: skip
+    twin.__qualname__ = f.__qualname__ + "_serial"
+    twin.__module__ = f.__module__
+    twin.__doc__ = f"One-thread build of :func:`{f.__name__}` (see :func:`fastgs._jit.serial_build`)."
+    return jit(twin)

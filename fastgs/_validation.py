@@ -14,6 +14,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .kernels import SerialChunks
+
 __all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like", "match_design"]
 
 
@@ -58,16 +60,20 @@ class Design:
         chunks = min(chunks, (64 << 20) // (p * self.dtype.itemsize))
         return max(1, int(chunks))
 
-    def workspace(self):
+    def workspace(self, n_threads: int = 1):
         """The (n_row_chunks, p) scratch buffer of the multi-threaded sweep.
 
         None for a single chunk: the solvers then run the serial sweep (the
-        same arithmetic) and compile no parallel code.
+        same arithmetic) and compile no parallel code.  For ``n_threads=1``,
+        the buffer comes in a :class:`fastgs.kernels.SerialChunks`: the same
+        chunks, and so the same bits, run in order on the calling thread,
+        again without compiling parallel code.
         """
         chunks = self.n_row_chunks()
         if chunks == 1:
             return None
-        return np.empty((chunks, self.shape[1]), dtype=self.dtype)
+        work = np.empty((chunks, self.shape[1]), dtype=self.dtype)
+        return SerialChunks(work) if n_threads == 1 else work
 
     def fold_workspace(self, M: int, n_threads: int = 1):
         """Scratch of the multi-threaded M-model sweep (cross-validation):
@@ -84,7 +90,10 @@ class Design:
         indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row
         chunks' loss sums; CSC (n, M), the models' residuals.  With a single
         chunk, work_G is None (and dense and CSR work_s too): the serial
-        sweep, with no parallel code to compile.
+        sweep, with no parallel code to compile.  Dense and CSR on one thread
+        (``n_threads=1``): work_G in a :class:`fastgs.kernels.SerialChunks`,
+        the same chunks and bits in order on the calling thread, again with
+        no parallel code.
         """
         n, p = self.shape
         if self.kind == "csc":
@@ -109,7 +118,8 @@ class Design:
         if chunks == 1:
             return None, None
         work_G = np.empty((chunks, M, p), dtype=self.dtype)
-        return work_G, np.empty((chunks, 3, M), dtype=self.dtype)
+        work_s = np.empty((chunks, 3, M), dtype=self.dtype)
+        return (SerialChunks(work_G) if n_threads == 1 else work_G), work_s
 
     def with_sorted_indices(self) -> "Design":
         """This sparse design with the indices of each row (CSR) or column (CSC)

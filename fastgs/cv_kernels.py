@@ -21,8 +21,9 @@ import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from ._jit import jit
-from .kernels import _COL_CHUNK, _chunk_bounds, _design_kind, _sum_chunks, _weighted_row
+from ._jit import jit, serial_build
+from .kernels import (_COL_CHUNK, _chunk_bounds, _col_blocks, _design_kind, _is_serial_chunks,
+                      _sum_chunks_block, _weighted_row)  # fmt: skip
 from .losses import multinomial_row
 
 __all__ = [
@@ -488,11 +489,21 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offse
 
 
 @jit
-def _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum):
-    """Fixed-order sum of the per-chunk results of the K-model sweep."""
-    n_chunks, K, p = work_G.shape
+def _sum_fold_chunks_block(work_G, G, kb):
+    """Block ``kb`` of the fixed-order sum of the row chunks' gradients ``G[k]
+    = work_G[0, k] + work_G[1, k] + ...``: model ``kb // n_blocks``, column block
+    ``kb % n_blocks`` (the callers' ``prange`` over the blocks of all models
+    puts them on threads)."""
+    n_blocks = _col_blocks(G.shape[1])
+    k = kb // n_blocks
+    _sum_chunks_block(work_G[:, k, :], G[k], kb - k * n_blocks)
+
+
+@jit
+def _sum_fold_losses(work_s, train_dev, val_dev, rsum):
+    """Fixed-order sum of the per-chunk loss sums of the K-model sweep."""
+    n_chunks, _, K = work_s.shape
     for k in range(K):
-        _sum_chunks(work_G[:, k, :], G[k])
         a = work_s[0, 0, k]
         b = work_s[0, 1, k]
         c = work_s[0, 2, k]
@@ -523,7 +534,9 @@ def residual_gradient_folds_dense_chunked(X, y, fold, W, offset, G, train_dev, v
         residual_gradient_folds_dense(X[a:b], y[a:b], fold[a:b], W, offset, work_G[c],
                                       work_s[c, 0], work_s[c, 1], work_s[c, 2], loss, n_classes,
                                       sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
+    for kb in prange(G.shape[0] * _col_blocks(G.shape[1])):
+        _sum_fold_chunks_block(work_G, G, kb)
+    _sum_fold_losses(work_s, train_dev, val_dev, rsum)
 
 
 @jit(parallel=True)
@@ -541,7 +554,14 @@ def residual_gradient_folds_csr_chunked(data, indices, indptr, y, fold, W, offse
         residual_gradient_folds_csr(data, indices, indptr[a : b + 1], y[a:b], fold[a:b], W, offset,
                                     work_G[c], work_s[c, 0], work_s[c, 1], work_s[c, 2], loss, n_classes,
                                     sample_weight[a:b] if weighted else sample_weight)  # fmt: skip
-    _sum_fold_chunks(work_G, work_s, G, train_dev, val_dev, rsum)
+    for kb in prange(G.shape[0] * _col_blocks(G.shape[1])):
+        _sum_fold_chunks_block(work_G, G, kb)
+    _sum_fold_losses(work_s, train_dev, val_dev, rsum)
+
+
+# one-thread builds (fastgs._jit.serial_build): the same chunks and bits without parallel code
+_residual_gradient_folds_dense_chunked_serial = serial_build(residual_gradient_folds_dense_chunked)
+_residual_gradient_folds_csr_chunked_serial = serial_build(residual_gradient_folds_csr_chunked)
 
 
 def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s):  # pragma: no cover
@@ -550,7 +570,9 @@ def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, r
     work_G: dense and CSR (n_chunks, K, p), the row chunks' partial gradients;
     CSC (n_chunks + 1, p) int, the row chunks' split points in each column (see
     :meth:`fastgs._validation.Design.fold_workspace`); None for a single chunk:
-    the serial sweep, and no parallel code is compiled.  work_s: dense and CSR
+    the serial sweep, and no parallel code is compiled; dense and CSR's work_G
+    in a :class:`fastgs.kernels.SerialChunks`: its row chunks on the calling
+    thread, the bits of the threaded sweep, no parallel code.  work_s: dense and CSR
     (n_chunks, 3, K), the row chunks' loss sums (None with work_G None); CSC
     (n, K), the residuals.
     """
@@ -566,6 +588,19 @@ def _residual_gradient_folds_overload(design, y, fold, W, offset, G, train_dev, 
         return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_dense(design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
         )
+    if kind == "dense" and _is_serial_chunks(work_G):
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
+            _residual_gradient_folds_dense_chunked_serial(
+                design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G.work, work_s
+            )
+        )
+    if kind == "csr" and _is_serial_chunks(work_G):
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
+            _residual_gradient_folds_csr_chunked_serial(
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight,
+                work_G.work, work_s,
+            )
+        )  # fmt: skip
     if kind == "dense":
         return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_dense_chunked(

@@ -22,7 +22,8 @@ Kernels that touch X
     r = y - X w only (validation loss).
 ``residual_gradient_dense_chunked / residual_gradient_csr_chunked``
     multi-threaded versions over a fixed number of row chunks (a (chunks, p)
-    workspace), bit-identical for any thread count.
+    workspace), bit-identical for any thread count; the workspace wrapped in
+    ``SerialChunks`` runs the same chunks on the calling thread.
 ``residual_gradient(design, y, w, r, g[, work])`` and ``residual(design, y, w, r)``
     storage-generic versions: ``design`` is a 2-D C-ordered array (dense), a
     3-tuple ``(data, indices, indptr)`` (CSR) or a 4-tuple
@@ -50,11 +51,13 @@ Example (inside your own njit code)::
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import prange, types
 from numba.extending import overload
 
-from ._jit import jit
+from ._jit import jit, serial_build
 from .losses import SQUARED_ERROR, row_residual_loss
 
 __all__ = [
@@ -78,6 +81,7 @@ __all__ = [
     "residual_loss_csc",
     "residual_gradient_loss",
     "residual_loss",
+    "SerialChunks",
     "group_norms",
     "group_inner",
     "normalize_groups",
@@ -882,20 +886,25 @@ def _chunk_bounds(c, n_chunks, n):
     return (c * n) // n_chunks, ((c + 1) * n) // n_chunks
 
 
-@jit(parallel=True)
-def _sum_chunks(work, g):
-    """``g = work[0] + work[1] + ...`` in that order, threads over column blocks."""
+@jit
+def _col_blocks(p):
+    """Column blocks of the fixed-order chunk sum (:func:`_sum_chunks_block`)."""
+    return (p + _COL_CHUNK - 1) // _COL_CHUNK
+
+
+@jit
+def _sum_chunks_block(work, g, blk):
+    """``g = work[0] + work[1] + ...`` in that order, on column block ``blk``
+    (the callers' ``prange`` over blocks puts the blocks on threads)."""
     n_chunks, p = work.shape
-    n_blocks = (p + _COL_CHUNK - 1) // _COL_CHUNK
-    for blk in prange(n_blocks):
-        j0 = blk * _COL_CHUNK
-        j1 = min(j0 + _COL_CHUNK, p)
-        gb = g[j0:j1]
-        _copy(work[0, j0:j1], gb)
-        for c in range(1, n_chunks):
-            wc = work[c, j0:j1]
-            for j in range(gb.shape[0]):
-                gb[j] += wc[j]
+    j0 = blk * _COL_CHUNK
+    j1 = min(j0 + _COL_CHUNK, p)
+    gb = g[j0:j1]
+    _copy(work[0, j0:j1], gb)
+    for c in range(1, n_chunks):
+        wc = work[c, j0:j1]
+        for j in range(gb.shape[0]):
+            gb[j] += wc[j]
 
 
 @jit(parallel=True)
@@ -1000,7 +1009,8 @@ def residual_gradient_loss_dense_chunked(X, y, w, r, g, work, loss, offset, samp
             X[a:b], y[a:b], w, r[a:b], work[c], loss, offset,
             sample_weight[a:b] if weighted else sample_weight,
         )  # fmt: skip
-    _sum_chunks(work, g)
+    for blk in prange(_col_blocks(g.shape[0])):
+        _sum_chunks_block(work, g, blk)
     return _sum_in_order(parts)
 
 
@@ -1125,8 +1135,57 @@ def residual_gradient_loss_csr_chunked(data, indices, indptr, y, w, r, g, work, 
             data, indices, indptr[a : b + 1], y[a:b], w, r[a:b], work[c], loss, offset,
             sample_weight[a:b] if weighted else sample_weight,
         )  # fmt: skip
-    _sum_chunks(work, g)
+    for blk in prange(_col_blocks(g.shape[0])):
+        _sum_chunks_block(work, g, blk)
     return _sum_in_order(parts)
+
+
+# The one-thread builds of the threaded sweeps (fastgs._jit.serial_build): a
+# fit on one thread over data of several row chunks runs these, for the same
+# bits as on threads without compiling parallel code.
+_residual_gradient_loss_dense_chunked_serial = serial_build(residual_gradient_loss_dense_chunked)
+_residual_gradient_loss_csr_chunked_serial = serial_build(residual_gradient_loss_csr_chunked)
+
+
+class SerialChunks(NamedTuple):
+    """Row-chunk scratch of the multi-threaded sweeps, for a run on one thread.
+
+    Passed as ``work`` to :func:`residual_gradient_loss` or
+    :func:`residual_gradient` (and as ``work_G`` to
+    :func:`fastgs.cv_kernels.residual_gradient_folds`), it runs the row
+    chunks one after another on the calling thread, from the serial build of
+    the threaded sweep: the result has the bits of the threaded sweep (which
+    the chunks fix, not the threads), and no parallel code is compiled.  The
+    choice is made at compile time, from the type.
+
+    Parameters
+    ----------
+    work : ndarray
+        The threaded sweep's scratch, e.g. of shape ``(n_chunks, p)`` for
+        :func:`residual_gradient_loss_dense_chunked` (the ``work`` attribute).
+
+    Examples
+    --------
+    >>> import numba
+    >>> import numpy as np
+    >>> from fastgs.kernels import SerialChunks, residual_gradient
+    >>> @numba.njit
+    ... def sweep(X, y, w, r, g, work):
+    ...     residual_gradient(X, y, w, r, g, work)
+    >>> X = np.arange(12.0).reshape(4, 3)
+    >>> y, w = np.ones(4), np.full(3, 0.1)
+    >>> r, g = np.empty(4), np.empty(3)
+    >>> sweep(X, y, w, r, g, SerialChunks(np.empty((2, 3))))
+    >>> np.allclose(g, X.T @ (y - X @ w))
+    True
+    """
+
+    work: np.ndarray
+
+
+def _is_serial_chunks(work):
+    """Whether the type ``work`` is a :class:`SerialChunks`."""
+    return isinstance(work, types.BaseNamedTuple) and work.instance_class is SerialChunks
 
 
 def residual_gradient(design, y, w, r, g, work=None):  # pragma: no cover - compiled code only
@@ -1134,8 +1193,9 @@ def residual_gradient(design, y, w, r, g, work=None):  # pragma: no cover - comp
 
     ``work``: optional (n_chunks, p) buffer of per-row-chunk partial
     gradients for the multi-threaded sweep (see
-    :func:`residual_gradient_dense_chunked`); without it, or for CSC, the
-    serial kernel runs.
+    :func:`residual_gradient_dense_chunked`), or that buffer in a
+    :class:`SerialChunks` (the same chunks, on the calling thread); without
+    it, or for CSC, the serial kernel runs.
     """
     raise NotImplementedError("residual_gradient is only callable from compiled (njit) code")
 
@@ -1148,8 +1208,10 @@ def residual(design, y, w, r):  # pragma: no cover - replaced in compiled code
 def residual_gradient_loss(design, y, w, r, g, work, loss, offset, sample_weight):  # pragma: no cover
     """Storage-generic :func:`residual_gradient_loss_dense` (compiled code only).
 
-    ``work``: None (the serial sweep; no parallel code is compiled) or the
-    (n_chunks, p) buffer of the multi-threaded dense and CSR sweeps.
+    ``work``: None (the serial sweep; no parallel code is compiled), the
+    (n_chunks, p) buffer of the multi-threaded dense and CSR sweeps, or that
+    buffer in a :class:`SerialChunks` (the same chunks and bits on the
+    calling thread; no parallel code is compiled).
     """
     raise NotImplementedError("residual_gradient_loss is only callable from compiled (njit) code")
 
@@ -1175,6 +1237,9 @@ def _residual_gradient_overload(design, y, w, r, g, work=None):
     serial = work is None or isinstance(work, (types.NoneType, types.Omitted))
     if kind == "dense" and serial:
         return lambda design, y, w, r, g, work=None: residual_gradient_dense(design, y, w, r, g)
+    if kind in ("dense", "csr") and _is_serial_chunks(work):
+        return lambda design, y, w, r, g, work=None: residual_gradient_loss(
+            design, y, w, r, g, work, np.int64(SQUARED_ERROR), 0.0, np.empty(0, y.dtype))
     if kind == "dense":
         return lambda design, y, w, r, g, work=None: residual_gradient_dense_chunked(
             design, y, w, r, g, work
@@ -1213,6 +1278,14 @@ def _residual_gradient_loss_overload(design, y, w, r, g, work, loss, offset, sam
     if kind == "dense" and serial:
         return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
             residual_gradient_loss_dense(design, y, w, r, g, loss, offset, sample_weight))
+    if kind == "dense" and _is_serial_chunks(work):
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            _residual_gradient_loss_dense_chunked_serial(design, y, w, r, g, work.work, loss, offset,
+                                                         sample_weight))  # fmt: skip
+    if kind == "csr" and _is_serial_chunks(work):
+        return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
+            _residual_gradient_loss_csr_chunked_serial(design[0], design[1], design[2], y, w, r, g,
+                                                       work.work, loss, offset, sample_weight))  # fmt: skip
     if kind == "dense":
         return lambda design, y, w, r, g, work, loss, offset, sample_weight: (
             residual_gradient_loss_dense_chunked(design, y, w, r, g, work, loss, offset, sample_weight))

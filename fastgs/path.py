@@ -107,7 +107,7 @@ class _Problem:
             # converted once (docs/performance.rst, 'Design measurements')
             design = design.as_sparse_kind("csr")
         self.design: Design = design
-        self.work = self.design.workspace()
+        self.work = self.design.workspace(resolve_n_jobs(n_jobs))
         n, p = self.design.shape
         dtype = self.design.dtype
         sw = check_sample_weight(sample_weight, n, dtype)

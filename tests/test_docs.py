@@ -52,7 +52,8 @@ def _python_function(obj):
 
 
 def _signature_parameters(obj):
-    func = obj.__init__ if inspect.isclass(obj) else _python_function(obj)
+    # a class: its constructor's parameters (a named tuple's are its __new__'s)
+    func = obj if inspect.isclass(obj) else _python_function(obj)
     names = [p.name for p in inspect.signature(func).parameters.values()
              if p.name not in ("self", "kw") and not p.name.startswith("_")]  # fmt: skip
     return names

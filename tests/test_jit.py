@@ -92,9 +92,10 @@ def test_second_process_loads_the_first_ones_cache(tmp_path):
     assert cache_files() == first
 
 
-def test_one_thread_small_fits_compile_no_parallel_code():
-    """A fit that runs on one thread with a single row chunk compiles only
-    serial code: the threaded variants sit behind types (None scratch, None
+def test_one_thread_fits_compile_no_parallel_code():
+    """A fit that runs on one thread compiles only serial code, with a single
+    row chunk or with several (the serial builds of the chunked sweeps): the
+    threaded variants sit behind types (None scratch or SerialChunks, None
     threads flag), not behind run-time flags that would compile both.  In a
     fresh process with caching off, so that every function compiles."""
     env = dict(os.environ, FASTGS_DISABLE_CACHE="1")
@@ -114,6 +115,13 @@ def test_one_thread_small_fits_compile_no_parallel_code():
         "with event.install_listener('numba:compile', Listener()):\n"
         "    fastgs.dglnn_path(X, y, 3, max_iter=5, X_val=X[:10], y_val=y[:10], n_jobs=1)\n"
         "    fastgs.dglnn_cv_path(X, y, 3, cv=3, max_iter=5, n_jobs=1)\n"
+        "assert not parallel, parallel\n"
+        "from fastgs._validation import check_design\n"
+        "X = rng.standard_normal((160, 13200)); y = X[:, 0] + 0.1 * rng.standard_normal(160)\n"
+        "assert check_design(X).n_row_chunks() > 1\n"
+        "with event.install_listener('numba:compile', Listener()):\n"
+        "    fastgs.dglnn_path(X, y, 3, max_iter=3, n_jobs=1)\n"
+        "    fastgs.dglnn_cv_path(X, y, 3, cv=3, max_iter=3, n_jobs=1)\n"
         "assert not parallel, parallel\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True)

@@ -630,3 +630,66 @@ def _check_folds_kernel(storage, n, K, loss, weighted):
     np.testing.assert_allclose(G, expect[0], rtol=0, atol=1e-10 * scale)
     for got, want in zip(out, expect[1:]):
         np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+@numba.njit
+def _generic_sweeps(design, y, w, r, g, work, code, sw, fold, W, offset, G, sums, work_G, work_s):
+    """The storage-generic entry points, as a solver calls them."""
+    total = K.residual_gradient_loss(design, y, w, r, g, work, code, 0.25, sw)
+    fastgs.cv_kernels.residual_gradient_folds(design, y, fold, W, offset, G, sums[0], sums[1],
+                                              sums[2], code, np.int64(1), sw, work_G, work_s)  # fmt: skip
+    return total
+
+
+@pytest.mark.parametrize("storage", ["dense", "csr"])
+def test_serial_chunks_are_the_threaded_chunks_on_one_thread(storage):
+    """A workspace in SerialChunks runs the row chunks in order from the serial
+    build: the bits of the threaded sweep, values of the NumPy reference, and
+    the build compiles no parallel region."""
+    import scipy.sparse as sp
+
+    from fastgs import cv_kernels as CV
+
+    rng = np.random.default_rng(17)
+    n, p, chunks, M = 37, 2100, 3, 4  # p: more than one column block of the chunk sum
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.3)
+    design = X if storage == "dense" else (lambda A: (A.data, A.indices, A.indptr))(sp.csr_matrix(X))
+    y, w, sw = rng.standard_normal(n), 0.1 * rng.standard_normal(p), rng.random(n)
+    fold = (np.arange(n) % M).astype(np.int64)
+    W, offset = rng.standard_normal((M, p)), rng.standard_normal(M)
+    code = np.int64(LOSSES["squared_error"])
+    runs = []
+    for wrap in (lambda a: a, K.SerialChunks):
+        r, g, G = np.empty(n), np.empty(p), np.empty((M, p))
+        sums = np.empty((3, M))
+        total = _generic_sweeps(design, y, w, r, g, wrap(np.full((chunks, p), np.nan)), code, sw,
+                                fold, W, offset, G, sums, wrap(np.full((chunks, M, p), np.nan)),
+                                np.full((chunks, 3, M), np.nan))  # fmt: skip
+        runs.append((total, r, g, G, sums))
+    for threaded, serial in zip(*runs):
+        np.testing.assert_array_equal(serial, threaded)
+    total, r, g, G, sums = runs[1]
+    r_want = sw * (y - X @ w - 0.25)
+    assert_rel(r, r_want, RTOL64)
+    assert_rel(g, X.T @ r_want, RTOL64)
+    assert total == pytest.approx(0.5 * np.sum(sw * (y - X @ w - 0.25) ** 2), rel=1e-12)
+    expect = ref.residual_gradient_folds(X, y, fold, W, offset, "squared_error", sw)
+    assert_rel(G, expect[0], RTOL64)
+    np.testing.assert_allclose(sums, np.array(expect[1:]), rtol=1e-10)
+    # residual_gradient (squared error, no offset, no weights) takes the wrapper too
+    r1, g1 = np.empty(n), np.empty(p)
+    _residual_gradient_generic(design, y, w, r1, g1, K.SerialChunks(np.empty((chunks, p))))
+    assert_rel(g1, X.T @ (y - X @ w), RTOL64)
+    # one source, two builds
+    pairs = ((K._residual_gradient_loss_dense_chunked_serial, K.residual_gradient_loss_dense_chunked),
+             (K._residual_gradient_loss_csr_chunked_serial, K.residual_gradient_loss_csr_chunked),
+             (CV._residual_gradient_folds_dense_chunked_serial, CV.residual_gradient_folds_dense_chunked),
+             (CV._residual_gradient_folds_csr_chunked_serial, CV.residual_gradient_folds_csr_chunked))  # fmt: skip
+    for build, threaded in pairs:
+        assert build.py_func.__code__ is threaded.py_func.__code__
+        assert threaded.targetoptions["parallel"] and not build.targetoptions.get("parallel")
+        assert build.py_func.__qualname__ == threaded.py_func.__qualname__ + "_serial"
+
+@numba.njit
+def _residual_gradient_generic(design, y, w, r, g, work):
+    K.residual_gradient(design, y, w, r, g, work)
