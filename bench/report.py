@@ -30,14 +30,18 @@ Prints Markdown:
 3. compile: ``import fastgs`` + first small fit in a fresh process with an
    empty ``NUMBA_CACHE_DIR`` (cold: Numba compiles) and again with the cache
    that run filled (warm: loads from disk), next to the steady-state call.
-4. first fit: what a new user waits for in a fresh process with an empty
-   ``NUMBA_CACHE_DIR`` (a new temporary directory per run), imports
+4. first fit: what a new user waits for in a fresh process, imports
    included: ``DGLNNRegressor().fit`` and ``DGLNNRegressorCV().fit`` on a
    tiny problem (60 x 40, groups of 4), each as a ratio to scikit-learn's
-   ``Lasso().fit`` first fit on the same data in a fresh process.  The
-   three run interleaved, ``--first-fit-repeats`` times (default 3); min
-   and median.  ``bench/compile_profile.py`` shows where such a first fit's
-   compile time goes.
+   ``Lasso().fit`` first fit on the same data in a fresh process, and the
+   number of functions Numba compiled during the fit.  Two ways: with an
+   empty ``NUMBA_CACHE_DIR`` (a new temporary directory per run: everything
+   compiles at first use), and from an installed wheel (this checkout built
+   once with ``pip wheel``, whose ``setup.py`` compiles the common first
+   fits into the wheel; installed afresh with ``pip install --target`` for
+   every run, ``NUMBA_CACHE_DIR`` unset).  ``--first-fit-repeats`` rounds
+   (default 3), the cases interleaved; min and median.
+   ``bench/compile_profile.py`` shows where a first fit's compile time goes.
 
 The header records the CPU model (``lscpu``).
 
@@ -47,6 +51,7 @@ The header records the CPU model (``lscpu``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -55,7 +60,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from fastgs._machine import cpu_model
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -148,12 +152,25 @@ def _child_first_fit(which: str) -> None:
     c0 = time.process_time()
     import numpy as np
 
+    compiled = []
     if which == "lasso":
         from sklearn.linear_model import Lasso
 
         model = Lasso()
+        counting = contextlib.nullcontext()
     else:
+        from numba.core import event
+
         import fastgs
+
+        class CompileCounter(event.Listener):
+            def on_start(self, ev):
+                compiled.append(ev.data["dispatcher"])
+
+            def on_end(self, ev):
+                pass
+
+        counting = event.install_listener("numba:compile", CompileCounter())
 
         model = fastgs.DGLNNRegressorCV(groups=4) if which == "cv" else fastgs.DGLNNRegressor(groups=4)
     t1 = time.perf_counter()
@@ -161,10 +178,12 @@ def _child_first_fit(which: str) -> None:
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, p))
     y = X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(n)
-    model.fit(X, y)
+    with counting:
+        model.fit(X, y)
     t2 = time.perf_counter()
     cpu = time.process_time() - c0
-    print(json.dumps({"import_s": t1 - t0, "fit_s": t2 - t1, "total_s": t2 - t0, "cpu_s": cpu}))
+    print(json.dumps({"import_s": t1 - t0, "fit_s": t2 - t1, "total_s": t2 - t0, "cpu_s": cpu,
+                      "compiled": len(compiled)}))  # fmt: skip
 
 
 def _run_child(args: list[str], env=None) -> dict:
@@ -276,19 +295,41 @@ FIRST_FIT_CASES = {
     "lasso": "scikit-learn `Lasso().fit` (baseline)",
     "fit": "fastgs `DGLNNRegressor().fit`",
     "cv": "fastgs `DGLNNRegressorCV().fit`",
+    "fit_installed": "fastgs `DGLNNRegressor().fit`, installed wheel",
+    "cv_installed": "fastgs `DGLNNRegressorCV().fit`, installed wheel",
 }
 
 
+def _build_wheel(out_dir: str) -> str:
+    """This checkout as a wheel, built the way ``pip install .`` builds it."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out_dir,
+                    str(HERE.parent)], check=True)  # fmt: skip
+    (wheel,) = Path(out_dir).glob("fastgs-*.whl")
+    return str(wheel)
+
+
 def first_fit_rows(repeats: int) -> dict:
-    """Fresh-process first fits, each with its own empty Numba cache directory;
-    the three cases interleaved, ``repeats`` rounds."""
+    """Fresh-process first fits: the Lasso baseline and fastgs with an empty
+    Numba cache directory per run ("fit", "cv"), and fastgs installed afresh
+    from a wheel of this checkout per run ("fit_installed", "cv_installed");
+    the cases interleaved, ``repeats`` rounds."""
     env = {k: v for k, v in os.environ.items() if k != "FASTGS_DISABLE_CACHE"}
     runs = {name: [] for name in FIRST_FIT_CASES}
-    for _ in range(repeats):
-        for name in FIRST_FIT_CASES:
-            with tempfile.TemporaryDirectory(prefix="fastgs-numba-cache-") as cache_dir:
-                env["NUMBA_CACHE_DIR"] = cache_dir
-                runs[name].append(_run_child(["--child-first-fit", name], env))
+    with tempfile.TemporaryDirectory(prefix="fastgs-wheel-") as tmp:
+        wheel = _build_wheel(tmp)
+        for _ in range(repeats):
+            for name in FIRST_FIT_CASES:
+                which = name.removesuffix("_installed")
+                with tempfile.TemporaryDirectory(prefix="fastgs-first-fit-") as fresh:
+                    child_env = dict(env)
+                    if name.endswith("_installed"):
+                        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                                        "--target", fresh, wheel], check=True)  # fmt: skip
+                        child_env.pop("NUMBA_CACHE_DIR", None)
+                        child_env["PYTHONPATH"] = fresh
+                    else:
+                        child_env["NUMBA_CACHE_DIR"] = fresh
+                    runs[name].append(_run_child(["--child-first-fit", which], child_env))
     return runs
 
 
@@ -308,6 +349,7 @@ def _print_header(quick: bool) -> None:
 
     import _cases
     import fastgs
+    from fastgs._machine import cpu_model
 
     print(f"# fastgs {fastgs.__version__} benchmark report{' (--quick)' if quick else ''}\n")
     print(f"- Python {platform.python_version()}, NumPy {np.__version__}, SciPy "
@@ -367,12 +409,15 @@ def _print_first_fit(runs) -> None:
 
     n, p = FIRST_FIT_SHAPE
     k = len(runs["lasso"])
-    print(f"\nFirst fit in a fresh process with an empty Numba cache (imports included; "
-          f"{n}x{p}, groups of 4; {k} runs each, interleaved; ratio = case / Lasso; "
-          "CPU = this process's CPU time, steadier than wall time on a shared machine):\n")  # fmt: skip
+    print(f"\nFirst fit in a fresh process (imports included; {n}x{p}, groups of 4; {k} runs "
+          "each, interleaved; ratio = case / Lasso; CPU = this process's CPU time, steadier "
+          "than wall time on a shared machine; compiled = functions Numba compiled in the "
+          "fit, median). Plain rows: an empty NUMBA_CACHE_DIR, everything compiles at first "
+          "use. 'installed wheel': a wheel of this checkout, whose build compiles the common "
+          "first fits (setup.py), installed afresh per run:\n")  # fmt: skip
     print("| case | wall s min | wall s median | CPU s min | CPU s median | import wall s "
-          "(median) | ratio, wall (min, median) | ratio, CPU (min, median) |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "(median) | compiled | ratio, wall (min, median) | ratio, CPU (min, median) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = {key: [r[key] for r in runs["lasso"]] for key in ("total_s", "cpu_s")}
     ratios = {}
     for name, label in FIRST_FIT_CASES.items():
@@ -382,13 +427,16 @@ def _print_first_fit(runs) -> None:
             ratios[name, key] = (min(t) / min(base[key]), median(t) / median(base[key]))
             cells += [f"{min(t):.2f}", f"{median(t):.2f}"]
         imp = median(r["import_s"] for r in runs[name])
+        compiled = median(r["compiled"] for r in runs[name])
         rw, rc = ratios[name, "total_s"], ratios[name, "cpu_s"]
-        print(f"| {label} | {' | '.join(cells)} | {imp:.2f} | {rw[0]:.1f}, {rw[1]:.1f} | "
-              f"{rc[0]:.1f}, {rc[1]:.1f} |")  # fmt: skip
-    ratio = ratios["cv", "total_s"][1]
-    print(f"\nTarget: `DGLNNRegressorCV` first fit ≤ {FIRST_FIT_TARGET:g}× Lasso's: "
-          f"{'met' if ratio <= FIRST_FIT_TARGET else '**not met**'} ({ratio:.1f}×, median wall "
-          f"times; CPU: {ratios['cv', 'cpu_s'][1]:.1f}×).")  # fmt: skip
+        print(f"| {label} | {' | '.join(cells)} | {imp:.2f} | {compiled:g} | "
+              f"{rw[0]:.1f}, {rw[1]:.1f} | {rc[0]:.1f}, {rc[1]:.1f} |")  # fmt: skip
+    print()
+    for name, how in (("cv", "empty cache"), ("cv_installed", "installed wheel")):
+        ratio = ratios[name, "total_s"][1]
+        print(f"Target: `DGLNNRegressorCV` first fit ≤ {FIRST_FIT_TARGET:g}× Lasso's, {how}: "
+              f"{'met' if ratio <= FIRST_FIT_TARGET else '**not met**'} ({ratio:.1f}×, median "
+              f"wall times; CPU: {ratios[name, 'cpu_s'][1]:.1f}×).")  # fmt: skip
 
 
 def main(argv=None) -> None:
@@ -401,7 +449,7 @@ def main(argv=None) -> None:
     parser.add_argument("--only-first-fit", action="store_true",
                         help="only the first-fit section (with the header)")  # fmt: skip
     parser.add_argument("--child-compile", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--child-first-fit", choices=list(FIRST_FIT_CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--child-first-fit", choices=("lasso", "fit", "cv"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_first_fit:
         _child_first_fit(args.child_first_fit)

@@ -1,4 +1,4 @@
-"""The ``fastgs`` command line: ``fastgs reproduce ...`` and ``fastgs fit ...``.
+"""The ``fastgs`` command line: ``fastgs reproduce ...``, ``fastgs fit ...`` and ``fastgs compile``.
 
 Every user mistake ends with one line ``fastgs: error: <message>`` on stderr
 and exit code 2 (argparse's convention), never a traceback.
@@ -17,6 +17,8 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from ._precompile import DTYPES as PRECOMPILE_DTYPES
+from ._precompile import STORAGES as PRECOMPILE_STORAGES
 from .io import load_data, load_group_labels
 
 __all__ = ["main"]
@@ -145,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ICLR 2023): reproduce the paper's experiments or fit your own data.",
     )
     parser.add_argument("--version", action="version", version=f"fastgs {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="{reproduce,fit}")
+    sub = parser.add_subparsers(dest="command", metavar="{reproduce,fit,compile}")
 
     rep = sub.add_parser(
         "reproduce",
@@ -273,6 +275,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="output directory (default: ./fastgs-fit)",
     )
     fit.set_defaults(func=_cmd_fit)
+
+    comp = sub.add_parser(
+        "compile",
+        help="compile the kernels of the common first fits into Numba's on-disk cache",
+        description="Fit each estimator once on a tiny problem, so that later first fits of "
+        "the same storage and dtype load compiled code instead of compiling it (the wheel "
+        "build runs this too; docs/performance.rst, 'Compile time'). The code is compiled "
+        "for this machine's CPU and this Numba version.",
+    )
+    comp.add_argument(
+        "--storage",
+        nargs="+",
+        choices=PRECOMPILE_STORAGES,
+        default=["dense", "csr"],
+        help="storage of X (default: dense csr; CSC input is fitted as CSR)",
+    )
+    comp.add_argument(
+        "--dtype",
+        nargs="+",
+        choices=PRECOMPILE_DTYPES,
+        default=["float64"],
+        help="floating-point type (default: float64)",
+    )
+    comp.add_argument("--quiet", action="store_true", help="print nothing")
+    comp.set_defaults(func=_cmd_compile)
     return parser
 
 
@@ -281,7 +308,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: reproduce or fit")
+        parser.error("choose a command: reproduce, fit or compile")
     try:
         return args.func(args)
     except (UsageError, ValueError, TypeError, ImportError) as exc:
@@ -326,6 +353,18 @@ def _write_csv(path, rows, header=None):
 
 def _note(message: str) -> None:
     sys.stderr.write(f"fastgs: {message}\n")
+
+
+# --------------------------------------------------------------------------
+# fastgs compile
+
+
+def _cmd_compile(args) -> int:
+    from ._precompile import precompile
+
+    log = None if args.quiet else lambda line: print(f"fastgs compile: {line}", flush=True)
+    precompile(args.storage, args.dtype, log=log)
+    return 0
 
 
 # --------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def test_help_of_every_command(cli, args):
 
 
 def test_no_command_is_a_usage_error(cli):
-    assert_usage_error(cli(), "reproduce or fit")
+    assert_usage_error(cli(), "reproduce, fit or compile")
 
 
 def test_entry_point_is_declared():
@@ -402,3 +402,16 @@ def test_fit_poisson_refuses_negative_counts(cli, tmp_path):
     proc = cli("fit", tmp_path / "d.npz", "--loss", "poisson", "--out", tmp_path / "fit")
     assert proc.returncode != 0
     assert "non-negative" in proc.stderr
+
+
+def test_compile_rejects_an_unknown_storage(cli):
+    assert_usage_error(cli("compile", "--storage", "csc"), "--storage", "invalid choice")
+
+
+def test_precompile_names_the_bad_argument():
+    from fastgs._precompile import precompile
+
+    with pytest.raises(ValueError, match="storages"):
+        precompile(storages=("coo",))
+    with pytest.raises(ValueError, match="dtypes"):
+        precompile(dtypes=())

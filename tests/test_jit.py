@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 import warnings
 
+import numba
 import numpy as np
 import pytest
 
@@ -158,7 +163,8 @@ def test_fastgs_disable_cache_compiles_uncached(monkeypatch):
     real_njit = _jit.numba.njit
 
     def spy(*args, **kwargs):
-        calls.append(kwargs["cache"])
+        if "cache" in kwargs:  # not Numba's own njit calls, the first compile of a process
+            calls.append(kwargs["cache"])
         return real_njit(*args, **kwargs)
 
     monkeypatch.setattr(_jit.numba, "njit", spy)
@@ -167,3 +173,74 @@ def test_fastgs_disable_cache_compiles_uncached(monkeypatch):
     monkeypatch.setenv("FASTGS_DISABLE_CACHE", "0")
     _jit.jit(lambda x: x * 3)
     assert calls == [False, True]
+
+
+_FIRST_FITS_COMPILE_NOTHING = """
+import numpy as np, fastgs
+from numba.core import event
+compiled = []
+class Listener(event.Listener):
+    def on_start(self, ev):
+        compiled.append(ev.data['dispatcher'].py_func.__qualname__)
+    def on_end(self, ev):
+        pass
+rng = np.random.default_rng(1)
+X = rng.standard_normal((50, 24)); y = X[:, 0] + 0.1 * rng.standard_normal(50)
+with event.install_listener('numba:compile', Listener()):
+    fastgs.DGLNNRegressor(groups=3).fit(X, y)
+    fastgs.DGLNNRegressorCV(groups=3, cv=3).fit(X, y)
+    fastgs.DGLNNClassifier(groups=3).fit(X, y > 0)
+    fastgs.DGLNNClassifierCV(groups=3, cv=3).fit(X, np.digitize(y, [-0.5, 0.5]))
+assert fastgs.__file__.startswith({where!r}), fastgs.__file__
+assert not compiled, compiled
+"""
+
+
+@pytest.mark.skipif(
+    tuple(int(v) for v in numba.__version__.split(".")[:2]) < (0, 68),
+    reason="Numba < 0.68 stamps cached code with the source file's mtime, which an install "
+    "resets; the cache then recompiles (docs/performance.rst, 'Compiled at install')",
+)
+def test_precompiled_kernels_load_after_the_package_moves(tmp_path):
+    """What setup.py puts in a wheel: ``fastgs compile`` fills a copy of the
+    package's in-tree cache; a copy of that package at another path, every
+    file touched (pip installs with new mtimes), then fits the common first
+    fits without compiling anything, the classifiers (binary and multinomial)
+    included."""
+    source = os.path.dirname(_jit.__file__)
+    built, installed = tmp_path / "build", tmp_path / "site"
+    shutil.copytree(source, built / "fastgs", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FASTGS_DISABLE_CACHE")}
+    env["PYTHONPATH"] = str(built)
+    subprocess.run([sys.executable, "-m", "fastgs", "compile", "--storage", "dense", "--quiet"],
+                   cwd=built, env=env, check=True)  # fmt: skip
+    assert list((built / "fastgs" / "__pycache__").glob("solvers.*.nbi"))
+    shutil.copytree(built / "fastgs", installed / "fastgs")
+    later = time.time() + 3600
+    for path in (installed / "fastgs").rglob("*"):
+        os.utime(path, (later, later))
+    env["PYTHONPATH"] = str(installed)
+    code = _FIRST_FITS_COMPILE_NOTHING.format(where=str(installed))
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
+
+
+def test_an_installed_wheel_ships_the_compiled_kernels():
+    """The wheel build (setup.py) compiled the common first fits into the
+    package: the installed distribution's file list holds Numba's cache of the
+    solvers and the sources' stamp that keeps it (fastgs._jit).  The test
+    suite may import fastgs from the source tree; this checks what pip
+    installed."""
+    # an installed distribution has a RECORD; a source tree's egg-info lists its sources
+    installed = [d for d in importlib.metadata.distributions(name="fastgs") if d.read_text("RECORD")]
+    if not installed:
+        pytest.skip("fastgs is not installed, only on the path")
+    dist = installed[0]
+    if json.loads(dist.read_text("direct_url.json") or "{}").get("dir_info", {}).get("editable"):
+        pytest.skip("an editable install: setup.py compiles into wheels only")
+    if os.environ.get("FASTGS_PRECOMPILE") == "0":
+        pytest.skip("FASTGS_PRECOMPILE=0 builds a wheel without compiled kernels")
+    shipped = {str(f) for f in dist.files if "__pycache__" in str(f)}
+    assert f"fastgs/__pycache__/{_jit._STAMP_NAME}" in shipped
+    for module in ("solvers", "cv_kernels", "kernels"):
+        assert any(f.startswith(f"fastgs/__pycache__/{module}.") and f.endswith(".nbc")
+                   for f in shipped), module  # fmt: skip
