@@ -9,6 +9,7 @@ for the machine it was built on (docs/performance.rst, 'Compile time' →
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,25 +20,31 @@ STORAGES = ("dense", "csr")
 DTYPES = ("float64", "float32")
 
 
-def _tiny_problem(storage: str, dtype: str):
-    """A 60 × 40 problem in 10 groups of 4: one row chunk, so the fits below
-    compile what a small or medium first fit needs."""
+def _problems(storage: str, dtype: str):
+    """Two small problems in groups of 4: one of a single row chunk, and one
+    large enough for several (``Design.n_row_chunks`` in
+    ``fastgs/_validation.py``), whose one-thread fits run the serial build
+    of the chunked sweeps and so compile the solvers for a second scratch
+    type."""
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((60, 40)).astype(dtype)
-    y = (X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(60)).astype(dtype)
-    if storage == "csr":
-        X = sp.csr_matrix(X)
-    return X, y
+    # several chunks: dense from 2**21 entries, CSR from 2**17 stored entries (32 per column)
+    shapes = ((60, 40), (64, 2**15)) if storage == "dense" else ((60, 40), (2**11, 64))
+    for n, p in shapes:
+        X = rng.standard_normal((n, p)).astype(dtype)
+        y = (X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(n)).astype(dtype)
+        yield (sp.csr_matrix(X) if storage == "csr" else X), y
 
 
 def precompile(storages=("dense", "csr"), dtypes=("float64",), *, log=None) -> dict:
-    """Fit each estimator once on a tiny problem, so that Numba compiles and caches its kernels.
+    """Fit each estimator on two small problems, so that Numba compiles and caches its kernels.
 
-    The later first fits of the same storage and dtype load the compiled code
-    from the cache instead of compiling it: in the package's ``__pycache__``
-    (the wheel ships it), or under ``NUMBA_CACHE_DIR`` when that is set.  The
-    losses share one compiled solver, so the regressors' fits compile the
-    classifiers' code too.  CSC input is fitted as CSR.
+    The later one-thread first fits of the same storage and dtype, on data of
+    any size, load the compiled code from the cache instead of compiling it:
+    in the package's ``__pycache__`` (the wheel ships it), or under
+    ``NUMBA_CACHE_DIR`` when that is set.  The losses share one compiled
+    solver, so these fits compile the other losses' code too.  CSC input is
+    fitted as CSR.  Fits on several threads (``n_jobs``) compile their
+    parallel builds at first use.
 
     Parameters
     ----------
@@ -62,12 +69,15 @@ def precompile(storages=("dense", "csr"), dtypes=("float64",), *, log=None) -> d
     seconds = {}
     for storage in storages:
         for dtype in dtypes:
-            X, y = _tiny_problem(storage, dtype)
             start = time.perf_counter()
-            DGLNNRegressor(groups=4).fit(X, y)
-            DGLNNRegressorCV(groups=4).fit(X, y)
-            DGLNNClassifier(groups=4).fit(X, y > 0)
-            DLNNRegressor().fit(X, y)
+            for X, y in _problems(storage, dtype):
+                with warnings.catch_warnings():
+                    # a few passes compile as much as a full run; their cap warns
+                    warnings.simplefilter("ignore")
+                    DGLNNRegressor(groups=4, max_iter=5).fit(X, y)
+                    DGLNNRegressorCV(groups=4, max_iter=5).fit(X, y)
+                    DGLNNClassifier(groups=4, max_iter=5).fit(X, y > 0)
+                    DLNNRegressor(max_iter=5).fit(X, y)
             seconds[f"{storage}/{dtype}"] = time.perf_counter() - start
             if log is not None:
                 log(f"{storage} {dtype}: {seconds[f'{storage}/{dtype}']:.1f} s")

@@ -176,8 +176,10 @@ def test_fastgs_disable_cache_compiles_uncached(monkeypatch):
 
 
 _FIRST_FITS_COMPILE_NOTHING = """
-import numpy as np, fastgs
+import warnings
+import numpy as np, fastgs, fastgs._validation
 from numba.core import event
+warnings.simplefilter('ignore')
 compiled = []
 class Listener(event.Listener):
     def on_start(self, ev):
@@ -191,6 +193,11 @@ with event.install_listener('numba:compile', Listener()):
     fastgs.DGLNNRegressorCV(groups=3, cv=3).fit(X, y)
     fastgs.DGLNNClassifier(groups=3).fit(X, y > 0)
     fastgs.DGLNNClassifierCV(groups=3, cv=3).fit(X, np.digitize(y, [-0.5, 0.5]))
+# several row chunks: the serial build of the chunked sweeps
+X = rng.standard_normal((100, 24000)); y = X[:, 0] + 0.1 * rng.standard_normal(100)
+assert fastgs._validation.check_design(X).n_row_chunks() > 1
+with event.install_listener('numba:compile', Listener()):
+    fastgs.DGLNNRegressorCV(groups=4, cv=3, max_iter=10).fit(X, y)
 assert fastgs.__file__.startswith({where!r}), fastgs.__file__
 assert not compiled, compiled
 """
@@ -205,8 +212,8 @@ def test_precompiled_kernels_load_after_the_package_moves(tmp_path):
     """What setup.py puts in a wheel: ``fastgs compile`` fills a copy of the
     package's in-tree cache; a copy of that package at another path, every
     file touched (pip installs with new mtimes), then fits the common first
-    fits without compiling anything, the classifiers (binary and multinomial)
-    included."""
+    fits without compiling anything, on data of one row chunk or several, the
+    classifiers (binary and multinomial) included."""
     source = os.path.dirname(_jit.__file__)
     built, installed = tmp_path / "build", tmp_path / "site"
     shutil.copytree(source, built / "fastgs", ignore=shutil.ignore_patterns("__pycache__"))
