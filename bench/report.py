@@ -32,7 +32,7 @@ Prints Markdown:
    that run filled (warm: loads from disk), next to the steady-state call.
 4. first fit: what a new user waits for in a fresh process, imports
    included: ``DGLNNRegressor().fit`` and ``DGLNNRegressorCV().fit`` on a
-   tiny problem (60 x 40, groups of 4), each as a ratio to scikit-learn's
+   tiny problem (60 x 40, groups of 4; ``--first-fit-shape N P`` for another), each as a ratio to scikit-learn's
    ``Lasso().fit`` first fit on the same data in a fresh process, and the
    number of functions Numba compiled during the fit.  Two ways: with an
    empty ``NUMBA_CACHE_DIR`` (a new temporary directory per run: everything
@@ -144,7 +144,7 @@ FIRST_FIT_SHAPE = (60, 40)  # the tiny problem of the first-fit section, groups 
 FIRST_FIT_TARGET = 3.0  # DGLNNRegressorCV first fit / Lasso first fit
 
 
-def _child_first_fit(which: str) -> None:
+def _child_first_fit(which: str, shape) -> None:
     """Imports and one first fit, timed from before the first import (wall
     and CPU time of this process: on a shared machine the CPU time is the
     steadier of the two)."""
@@ -174,7 +174,7 @@ def _child_first_fit(which: str) -> None:
 
         model = fastgs.DGLNNRegressorCV(groups=4) if which == "cv" else fastgs.DGLNNRegressor(groups=4)
     t1 = time.perf_counter()
-    n, p = FIRST_FIT_SHAPE
+    n, p = shape
     rng = np.random.default_rng(0)
     X = rng.standard_normal((n, p))
     y = X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(n)
@@ -308,7 +308,7 @@ def _build_wheel(out_dir: str) -> str:
     return str(wheel)
 
 
-def first_fit_rows(repeats: int) -> dict:
+def first_fit_rows(repeats: int, shape=FIRST_FIT_SHAPE) -> dict:
     """Fresh-process first fits: the Lasso baseline and fastgs with an empty
     Numba cache directory per run ("fit", "cv"), and fastgs installed afresh
     from a wheel of this checkout per run ("fit_installed", "cv_installed");
@@ -329,7 +329,9 @@ def first_fit_rows(repeats: int) -> dict:
                         child_env["PYTHONPATH"] = fresh
                     else:
                         child_env["NUMBA_CACHE_DIR"] = fresh
-                    runs[name].append(_run_child(["--child-first-fit", which], child_env))
+                    shape_args = ["--first-fit-shape", *map(str, shape)]
+                    runs[name].append(_run_child(["--child-first-fit", which, *shape_args],
+                                                 child_env))  # fmt: skip
     return runs
 
 
@@ -404,10 +406,10 @@ def _print_compile(c) -> None:
     print(f"\nCompile cost ≈ {compile_s:.1f} s (cold − warm first fit).")
 
 
-def _print_first_fit(runs) -> None:
+def _print_first_fit(runs, shape=FIRST_FIT_SHAPE) -> None:
     from statistics import median
 
-    n, p = FIRST_FIT_SHAPE
+    n, p = shape
     k = len(runs["lasso"])
     print(f"\nFirst fit in a fresh process (imports included; {n}x{p}, groups of 4; {k} runs "
           "each, interleaved; ratio = case / Lasso; CPU = this process's CPU time, steadier "
@@ -448,11 +450,15 @@ def main(argv=None) -> None:
                         help="fresh-process first fits of each case (default 3)")  # fmt: skip
     parser.add_argument("--only-first-fit", action="store_true",
                         help="only the first-fit section (with the header)")  # fmt: skip
+    parser.add_argument("--first-fit-shape", nargs=2, type=int, metavar=("N", "P"),
+                        default=FIRST_FIT_SHAPE,
+                        help="the first fits' problem (default 60 40; e.g. 400 6000, several "
+                        "row chunks)")  # fmt: skip
     parser.add_argument("--child-compile", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--child-first-fit", choices=("lasso", "fit", "cv"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_first_fit:
-        _child_first_fit(args.child_first_fit)
+        _child_first_fit(args.child_first_fit, args.first_fit_shape)
         return
     if args.child_memory:
         order, n, p, it = args.child_memory
@@ -468,19 +474,21 @@ def main(argv=None) -> None:
     start = time.perf_counter()
     if args.only_first_fit:
         _print_header(args.quick)
-        _print_first_fit(first_fit_rows(args.first_fit_repeats))
+        shape = tuple(args.first_fit_shape)
+        _print_first_fit(first_fit_rows(args.first_fit_repeats, shape), shape)
         print(f"\nReport took {time.perf_counter() - start:.0f} s.")
         return
     # fresh-process measurements first, while this process is small (see _child_memory)
     mem = memory_rows(args.quick)
     comp = compile_rows()
-    first = first_fit_rows(1 if args.quick else args.first_fit_repeats)
+    shape = tuple(args.first_fit_shape)
+    first = first_fit_rows(1 if args.quick else args.first_fit_repeats, shape)
     with threadpool_limits(limits=1):
         _print_header(args.quick)
         _print_speed(speed_rows(args.quick))
     _print_memory(mem)
     _print_compile(comp)
-    _print_first_fit(first)
+    _print_first_fit(first, shape)
     print(f"\nReport took {time.perf_counter() - start:.0f} s.")
 
 
