@@ -32,8 +32,9 @@ Prints Markdown:
    that run filled (warm: loads from disk), next to the steady-state call.
 4. first fit: what a new user waits for in a fresh process, imports
    included: ``DGLNNRegressor().fit`` and ``DGLNNRegressorCV().fit`` on a
-   tiny problem (60 x 40, groups of 4; ``--first-fit-shape N P`` for another), each as a ratio to scikit-learn's
-   ``Lasso().fit`` first fit on the same data in a fresh process, and the
+   tiny problem (60 x 40, groups of 4; ``--first-fit-shape N P`` for
+   another), each as a ratio to scikit-learn's ``Lasso().fit`` first fit on
+   the same data in a fresh process, and the
    number of functions Numba compiled during the fit.  Two ways: with an
    empty ``NUMBA_CACHE_DIR`` (a new temporary directory per run: everything
    compiles at first use), and from an installed wheel (this checkout built
