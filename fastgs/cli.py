@@ -289,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--storage",
         nargs="+",
         choices=PRECOMPILE_STORAGES,
-        default=["dense", "csr"],
+        default=list(PRECOMPILE_STORAGES),
         help="storage of X (default: dense csr; CSC input is fitted as CSR)",
     )
     comp.add_argument(
