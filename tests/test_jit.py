@@ -97,41 +97,6 @@ def test_second_process_loads_the_first_ones_cache(tmp_path):
     assert cache_files() == first
 
 
-def test_one_thread_fits_compile_no_parallel_code():
-    """A fit that runs on one thread compiles only serial code, with a single
-    row chunk or with several (the serial builds of the chunked sweeps): the
-    threaded variants sit behind types (None scratch or SerialChunks, None
-    threads flag), not behind run-time flags that would compile both.  In a
-    fresh process with caching off, so that every function compiles."""
-    env = dict(os.environ, FASTGS_DISABLE_CACHE="1")
-    code = (
-        "import numpy as np, fastgs\n"
-        "from numba.core import event\n"
-        "parallel = []\n"
-        "class Listener(event.Listener):\n"
-        "    def on_start(self, ev):\n"
-        "        disp = ev.data['dispatcher']\n"
-        "        if getattr(disp, 'targetoptions', {}).get('parallel'):\n"
-        "            parallel.append(disp.py_func.__name__)\n"
-        "    def on_end(self, ev):\n"
-        "        pass\n"
-        "rng = np.random.default_rng(0)\n"
-        "X = rng.standard_normal((40, 12)); y = X[:, 0] + 0.1 * rng.standard_normal(40)\n"
-        "with event.install_listener('numba:compile', Listener()):\n"
-        "    fastgs.dglnn_path(X, y, 3, max_iter=5, X_val=X[:10], y_val=y[:10], n_jobs=1)\n"
-        "    fastgs.dglnn_cv_path(X, y, 3, cv=3, max_iter=5, n_jobs=1)\n"
-        "assert not parallel, parallel\n"
-        "from fastgs._validation import check_design\n"
-        "X = rng.standard_normal((160, 13200)); y = X[:, 0] + 0.1 * rng.standard_normal(160)\n"
-        "assert check_design(X).n_row_chunks() > 1\n"
-        "with event.install_listener('numba:compile', Listener()):\n"
-        "    fastgs.dglnn_path(X, y, 3, max_iter=3, n_jobs=1)\n"
-        "    fastgs.dglnn_cv_path(X, y, 3, cv=3, max_iter=3, n_jobs=1)\n"
-        "assert not parallel, parallel\n"
-    )
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
-
-
 def test_no_writable_cache_falls_back_with_one_warning(monkeypatch):
     """When Numba finds no writable cache location (a read-only install), the
     functions compile uncached: one RuntimeWarning per process, and they work."""
@@ -175,6 +140,54 @@ def test_fastgs_disable_cache_compiles_uncached(monkeypatch):
     assert calls == [False, True]
 
 
+_PRECOMPILE_WATCHING_PARALLEL = """
+import json
+from numba.core import event
+from fastgs._precompile import precompile
+compiled, parallel = [], []
+class Listener(event.Listener):
+    def on_start(self, ev):
+        disp = ev.data['dispatcher']
+        compiled.append(disp.py_func.__qualname__)
+        if getattr(disp, 'targetoptions', {}).get('parallel'):
+            parallel.append(disp.py_func.__qualname__)
+    def on_end(self, ev):
+        pass
+with event.install_listener('numba:compile', Listener()):
+    precompile(['dense'])
+print(json.dumps({'compiled': compiled, 'parallel': parallel}))
+"""
+
+
+@pytest.fixture(scope="module")
+def precompiled_package(tmp_path_factory):
+    """A copy of the package whose in-tree cache ``precompile(["dense"])``
+    filled, in a fresh process with no other cache: every function compiles
+    there.  Returns the copy's parent directory and what compiled."""
+    built = tmp_path_factory.mktemp("build")
+    source = os.path.dirname(_jit.__file__)
+    shutil.copytree(source, built / "fastgs", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FASTGS_DISABLE_CACHE")}
+    env["PYTHONPATH"] = str(built)
+    out = subprocess.run([sys.executable, "-c", _PRECOMPILE_WATCHING_PARALLEL], cwd=built, env=env,
+                         check=True, capture_output=True, text=True)  # fmt: skip
+    return built, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_one_thread_fits_compile_no_parallel_code(precompiled_package):
+    """A fit that runs on one thread compiles only serial code, with a single
+    row chunk or with several (the serial builds of the chunked sweeps): the
+    threaded variants sit behind types (None scratch or SerialChunks, None
+    threads flag), not behind run-time flags that would compile both.  The
+    estimators' one-thread fits of ``fastgs compile`` (one chunk and
+    several, through dglnn_path with validation data and dglnn_cv_path)."""
+    _, seen = precompiled_package
+    assert not seen["parallel"], seen["parallel"]
+    # the fits did run on several chunks
+    assert "residual_gradient_loss_dense_chunked_serial" in seen["compiled"]
+    assert "residual_gradient_folds_dense_chunked_serial" in seen["compiled"]
+
+
 _FIRST_FITS_COMPILE_NOTHING = """
 import warnings
 import numpy as np, fastgs, fastgs._validation
@@ -208,24 +221,20 @@ assert not compiled, compiled
     reason="Numba < 0.68 stamps cached code with the source file's mtime, which an install "
     "resets; the cache then recompiles (docs/performance.rst, 'Compiled at install')",
 )
-def test_precompiled_kernels_load_after_the_package_moves(tmp_path):
+def test_precompiled_kernels_load_after_the_package_moves(precompiled_package, tmp_path):
     """What setup.py puts in a wheel: ``fastgs compile`` fills a copy of the
     package's in-tree cache; a copy of that package at another path, every
     file touched (pip installs with new mtimes), then fits the common first
     fits without compiling anything, on data of one row chunk or several, the
     classifiers (binary and multinomial) included."""
-    source = os.path.dirname(_jit.__file__)
-    built, installed = tmp_path / "build", tmp_path / "site"
-    shutil.copytree(source, built / "fastgs", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FASTGS_DISABLE_CACHE")}
-    env["PYTHONPATH"] = str(built)
-    subprocess.run([sys.executable, "-m", "fastgs", "compile", "--storage", "dense", "--quiet"],
-                   cwd=built, env=env, check=True)  # fmt: skip
+    built, _ = precompiled_package
     assert list((built / "fastgs" / "__pycache__").glob("solvers.*.nbi"))
+    installed = tmp_path / "site"
     shutil.copytree(built / "fastgs", installed / "fastgs")
     later = time.time() + 3600
     for path in (installed / "fastgs").rglob("*"):
         os.utime(path, (later, later))
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FASTGS_DISABLE_CACHE")}
     env["PYTHONPATH"] = str(installed)
     code = _FIRST_FITS_COMPILE_NOTHING.format(where=str(installed))
     subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
