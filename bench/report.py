@@ -417,8 +417,9 @@ def _print_first_fit(runs, shape=FIRST_FIT_SHAPE) -> None:
           "each, interleaved; ratio = case / Lasso; CPU = this process's CPU time, steadier "
           "than wall time on a shared machine; compiled = functions Numba compiled in the "
           "fit, median). Plain rows: an empty NUMBA_CACHE_DIR, everything compiles at first "
-          "use. 'installed wheel': a wheel of this checkout, whose build compiles the common "
-          "first fits (setup.py), installed afresh per run:\n")  # fmt: skip
+          "use." + (" 'installed wheel': a wheel of this checkout, whose build compiles the "
+                    "common first fits (setup.py), installed afresh per run." if "cv_installed"
+                    in runs else "") + "\n")  # fmt: skip
     print("| case | wall s min | wall s median | CPU s min | CPU s median | import wall s "
           "(median) | compiled | ratio, wall (min, median) | ratio, CPU (min, median) |")  # fmt: skip
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
