@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
+from .cv_kernels import folds_residual_width
 from .kernels import SerialChunks
 
 __all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like", "match_design"]
@@ -88,7 +89,8 @@ class Design:
         per thread (at least 64K stored entries each), as the bits do not
         depend on the chunks; one chunk (the serial sweep) when a column's row
         indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row
-        chunks' loss sums; CSC (n, M), the models' residuals.  With a single
+        chunks' loss sums; CSC (n, M') the models' residuals (M' =
+        :func:`fastgs.cv_kernels.folds_residual_width` (M)).  With a single
         chunk, work_G is None (and dense and CSR work_s too): the serial
         sweep, with no parallel code to compile.  Dense and CSR on one thread
         (``n_threads=1``): work_G in a :class:`fastgs.kernels.SerialChunks`,
@@ -104,7 +106,7 @@ class Design:
             if chunks > 1 and not _to_scipy(self).has_sorted_indices:
                 chunks = 1
             if chunks == 1:
-                return None, np.empty((n, M), dtype=self.dtype)
+                return None, np.empty((n, folds_residual_width(M)), dtype=self.dtype)
             work_G = np.empty((chunks + 1, p), dtype=np.int64)
             work_G[0] = indptr[:-1]
             work_G[chunks] = indptr[1:]
@@ -112,7 +114,7 @@ class Design:
             for c in range(1, chunks):
                 below = np.bincount(cols[rows < (c * n) // chunks], minlength=p)
                 work_G[c] = indptr[:-1] + below
-            return work_G, np.empty((n, M), dtype=self.dtype)
+            return work_G, np.empty((n, folds_residual_width(M)), dtype=self.dtype)
         size = self.dtype.itemsize
         chunks = max(1, min(self.n_row_chunks(), 8, (64 << 20) // (M * p * size)))
         if chunks == 1:

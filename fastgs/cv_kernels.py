@@ -43,9 +43,10 @@ def _folds_finish_rows(i0, fold, y, offset, dots, rk, train_dev, val_dev, rsum, 
     """Residuals of rows ``i0 .. i0 + m - 1`` for every model; each row's own
     fold gets it as validation.
 
-    dots (m, K) in: ``dots[b, k] = x_{i0+b} . W[k]``; rk (m, K) out: the
+    dots (m, K') in: ``dots[b, k] = x_{i0+b} . W[k]``; rk (m, K') out: the
     weighted residuals the gradients sum (see :func:`_scalar_finish_row`);
-    rk may be dots itself.
+    rk may be dots itself.  K = ``offset.shape[0]`` models; rows may be
+    longer (K' >= K, the CSC sweeps' padding), their extra entries untouched.
 
     The models come in blocks of ``n_classes``: block b is fold b's model
     (one model for the scalar losses; the classes of one multinomial model,
@@ -94,7 +95,7 @@ def _scalar_finish_row(yi, f, offset, dots, train_dev, val_dev, rsum, rk, loss, 
     itself, read before written).  The weighted half deviances go to
     ``val_dev`` and ``train_dev``, the weighted residuals to ``rsum``.
     """
-    for k in range(dots.shape[0]):
+    for k in range(offset.shape[0]):
         res, dev = _weighted_row(loss, yi, dots[k], offset[k], weighted, weight)
         if k == f:
             val_dev[k] += dev
@@ -111,7 +112,7 @@ def _multinomial_finish_row(label, f, offset, dots, train_dev, val_dev, rsum, rk
     """:func:`_scalar_finish_row` for blocks of ``n_classes`` models, each
     block one multinomial model (kept apart, so that the scalar losses' loop
     stays small)."""
-    for b in range(dots.shape[0] // n_classes):
+    for b in range(offset.shape[0] // n_classes):
         k0 = b * n_classes
         dev = multinomial_row(label, dots[k0 : k0 + n_classes], offset[k0 : k0 + n_classes], weight,
                               rk[k0 : k0 + n_classes])  # fmt: skip
@@ -380,42 +381,100 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, tr
                     gk[np.uint64(ix[t])] += d[t] * rr
 
 
+# The CSC sweeps take the models six at a time, each tile's six weights or
+# sums in registers (one pass over a column's entries per tile, the column
+# still in L1 for the next tile); the residual scratch R is padded to whole
+# tiles, so that a tile never tests which of its models exist.  Six: the
+# default 5-fold cross-validation with its refit; sums in two interleaved sets
+# so that consecutive entries do not wait on each other's multiply-add
+# (docs/performance.rst, 'Cross-validation cost').
+_CSC_TILE = 6
+
+
+@jit
+def folds_residual_width(K):
+    """Columns of the CSC sweeps' residual scratch R for K models: K rounded
+    up to whole tiles of models (the extra columns stay zero)."""
+    return -(-K // _CSC_TILE) * _CSC_TILE
+
+
+@jit
+def _residual_scratch(R, K):
+    """R if it has the columns the sweeps write for K models, else a new one."""
+    if R.shape[1] >= folds_residual_width(K):
+        return R
+    return np.empty((R.shape[0], folds_residual_width(K)), dtype=R.dtype)
+
+
 @jit
 def _folds_dots_csc(data, indices, starts, stops, W, R):
     """``R[i, k] += X[i, j] W[k, j]`` over the stored entries ``starts[j]:stops[j]``
     of every column j of CSC X (all of them: ``indptr[:-1], indptr[1:]``),
-    columns in order; R (n, K) in/out."""
+    columns in order; R (n, :func:`folds_residual_width` (K)) in/out, its
+    columns from K on left at zero (their weights are zero)."""
     K = W.shape[0]
-    wj = np.empty(K, dtype=data.dtype)
+    zero = data.dtype.type(0)
     for j in range(starts.shape[0]):
-        for k in range(K):
-            wj[k] = W[k, j]
-        d = data[starts[j] : stops[j]]
-        ix = indices[starts[j] : stops[j]]
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                ri[k] += x * wj[k]
+        t0, t1 = starts[j], stops[j]
+        for k in range(0, K, _CSC_TILE):
+            w0 = W[k, j]
+            w1 = W[k + 1, j] if k + 1 < K else zero
+            w2 = W[k + 2, j] if k + 2 < K else zero
+            w3 = W[k + 3, j] if k + 3 < K else zero
+            w4 = W[k + 4, j] if k + 4 < K else zero
+            w5 = W[k + 5, j] if k + 5 < K else zero
+            for t in range(t0, t1):
+                i = np.uint64(indices[t])
+                x = data[t]
+                R[i, k] += x * w0
+                R[i, k + 1] += x * w1
+                R[i, k + 2] += x * w2
+                R[i, k + 3] += x * w3
+                R[i, k + 4] += x * w4
+                R[i, k + 5] += x * w5
+
+
+@jit(inline=True)
+def _add_row_tile(s0, s1, s2, s3, s4, s5, x, R, i, k):
+    """The six sums plus ``x R[i, k:k + 6]``."""
+    return (s0 + x * R[i, k], s1 + x * R[i, k + 1], s2 + x * R[i, k + 2], s3 + x * R[i, k + 3],
+            s4 + x * R[i, k + 4], s5 + x * R[i, k + 5])  # fmt: skip
 
 
 @jit
 def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
-    """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X; R (n, K)."""
+    """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X;
+    R (n, :func:`folds_residual_width` (K)).  Each tile's six sums run over
+    the even and the odd entries of the column apart, added at the end."""
     K = G.shape[0]
     zero = data.dtype.type(0)
-    s = np.empty(K, dtype=data.dtype)
     for j in range(j0, j1):
-        d = data[indptr[j] : indptr[j + 1]]
-        ix = indices[indptr[j] : indptr[j + 1]]
-        s[:] = zero
-        for t in range(d.shape[0]):
-            ri = R[np.uint64(ix[t])]
-            x = d[t]
-            for k in range(K):
-                s[k] += x * ri[k]
-        for k in range(K):
-            G[k, j] = s[k]
+        t0, t1 = indptr[j], indptr[j + 1]
+        for k in range(0, K, _CSC_TILE):
+            a0 = a1 = a2 = a3 = a4 = a5 = zero
+            b0 = b1 = b2 = b3 = b4 = b5 = zero
+            t = t0
+            while t + 1 < t1:
+                a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
+                                                       np.uint64(indices[t]), k)  # fmt: skip
+                b0, b1, b2, b3, b4, b5 = _add_row_tile(b0, b1, b2, b3, b4, b5, data[t + 1], R,
+                                                       np.uint64(indices[t + 1]), k)  # fmt: skip
+                t += 2
+            if t < t1:
+                a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
+                                                       np.uint64(indices[t]), k)  # fmt: skip
+            # stores one by one: a tuple indexed in a loop would live in memory
+            G[k, j] = a0 + b0
+            if k + 1 < K:
+                G[k + 1, j] = a1 + b1
+            if k + 2 < K:
+                G[k + 2, j] = a2 + b2
+            if k + 3 < K:
+                G[k + 3, j] = a3 + b3
+            if k + 4 < K:
+                G[k + 4, j] = a4 + b4
+            if k + 5 < K:
+                G[k + 5, j] = a5 + b5
 
 
 @jit
@@ -438,13 +497,15 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, tr
     sums) stay in registers: X is read twice per call whatever K is, where
     K separate residual/gradient sweeps would read it 2K times.
     """
-    R = np.empty((y.shape[0], W.shape[0]), dtype=data.dtype)
+    R = np.empty((y.shape[0], folds_residual_width(W.shape[0])), dtype=data.dtype)
     _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R)
 
 
 @jit
 def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R):
-    """The two column sweeps of :func:`residual_gradient_folds_csc`; R (n, K) scratch."""
+    """The two column sweeps of :func:`residual_gradient_folds_csc`;
+    R (n, :func:`folds_residual_width` (K)) scratch."""
+    R = _residual_scratch(R, W.shape[0])
     R[:, :] = 0
     _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
     _folds_finish_all_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
@@ -472,13 +533,15 @@ def residual_gradient_folds_csc_chunked(data, indices, indptr, y, fold, W, offse
     sweep runs the row chunks in parallel, each row summing over the columns
     in order as in the serial kernel; the second runs column chunks, each
     column's sums one thread's.  The result is bit-identical to the serial
-    kernel whatever the number of chunks or threads.  R (n, K): scratch for
-    the dot products and residuals (no allocation per call).
+    kernel whatever the number of chunks or threads.  R (n,
+    :func:`folds_residual_width` (K)): scratch for the dot products and
+    residuals (no allocation per call; a narrower R is replaced by a new one).
     """
     n_chunks = row_splits.shape[0] - 1
     if n_chunks <= 1:
         _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R)
         return
+    R = _residual_scratch(R, W.shape[0])
     R[:, :] = 0
     for c in prange(n_chunks):
         _folds_dots_csc(data, indices, row_splits[c], row_splits[c + 1], W, R)

@@ -756,7 +756,7 @@ def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, cent
     (see :func:`loss_and_gradient`); model_sums (M, N_GLM_SUMS): each
     model's weight sums and curvature (the GLM_* columns); offset,
     train_dev, val_dev, rsum (M K,) scratch; train_loss, val_loss (M,) out:
-    the weighted mean half deviances."""
+    the weighted mean half deviances.  Returns whether every gradient is finite."""
     M = W.shape[0]
     K = n_classes
     p = W.shape[1] // K
@@ -766,28 +766,37 @@ def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, cent
         offset[k] = (intercepts[k] - _dot(x_offsets[k // K], Wk[k])) if center else intercepts[k]
     residual_gradient_folds(design, y, fold, Wk, offset, Gk, train_dev, val_dev, rsum, loss,
                             n_classes, sample_weight, work_G, work_s)  # fmt: skip
+    finite = True
+    scaled = inv_scales.shape[1] > 0
+    # each gradient in one pass (centering, the scales, the check), as in
+    # loss_and_gradient: one p-vector at a time stays in cache
     for k in range(M * K):
         m = k // K
         gk = Gk[k]
         sums = model_sums[m]
         inv_n = gk.dtype.type(1.0 / (sums[GLM_WEIGHT_SUM] * sums[GLM_CURVATURE]))
-        if center:
-            xo = x_offsets[m]
-            c = rsum[k]
+        sk = inv_scales[m]
+        xo = x_offsets[m]
+        c = rsum[k]
+        if center and scaled:
+            for j in range(p):
+                gk[j] = (gk[j] - xo[j] * c) * (inv_n * sk[j])
+        elif center:
             for j in range(p):
                 gk[j] = (gk[j] - xo[j] * c) * inv_n
+        elif scaled:
+            for j in range(p):
+                gk[j] *= inv_n * sk[j]
         else:
             for j in range(p):
                 gk[j] *= inv_n
-        if inv_scales.shape[1] > 0:
-            sk = inv_scales[m]
-            for j in range(p):
-                gk[j] *= sk[j]
+        finite = finite and _all_finite(gk)
     for m in range(M):
         sums = model_sums[m]
         # the multinomial's row losses are summed at its first class
         train_loss[m] = train_dev[m * K] / sums[GLM_WEIGHT_SUM]
         val_loss[m] = val_dev[m * K] / sums[GLM_VAL_WEIGHT_SUM] if sums[GLM_VAL_WEIGHT_SUM] > 0 else 0.0
+    return finite
 
 
 @jit
@@ -805,6 +814,9 @@ def _next_intercepts(loss, n_classes, model_sums, intercepts, rsum, out):
 # Numba would compile the model step once per phase.
 PHASE_DIRECTION = 0
 PHASE_MAGNITUDE = 1
+# both halves back to back, where no sweep comes between them (the simultaneous
+# update): one model's arrays then stay in cache from one half to the next
+PHASE_BOTH = 2
 # the K models' group updates go to threads (dglnn_cv_solve's models_on_threads)
 # from this many coordinates K p: below it a parallel region costs more than it
 # saves (threshold measured on 2 threads: docs/performance.rst, 'Design measurements')
@@ -815,12 +827,14 @@ MODELS_THREADED_MIN_SIZE = 1 << 14
 def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG, U_prev,
                 gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr, group_idx,
                 inv_scales):  # fmt: skip
-    """Model k's half of iteration t of :func:`dglnn_cv_solve` (its direction
-    phase, or its magnitude phase with the switch test), then ``W[k] = D_k^-1 u^2 v``
+    """Model k's part of iteration t of :func:`dglnn_cv_solve`: its direction
+    phase (PHASE_DIRECTION), its magnitude phase with the switch test
+    (PHASE_MAGNITUDE) or both (PHASE_BOTH), then ``W[k] = D_k^-1 u^2 v``
     where the next sweep needs it.  Touches only row k of every array."""
-    if phase == PHASE_DIRECTION:
+    if phase != PHASE_MAGNITUDE:
         _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k], etas[k],
                          group_ptr, group_idx)  # fmt: skip
+    if phase == PHASE_DIRECTION:
         if sequential and algorithm != GD:
             set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
@@ -936,10 +950,10 @@ def dglnn_cv_solve(
     ref = np.array([np.inf, 0.0, 0.0])
     stop = STOP_MAX_ITER
     for t in range(max_iter + 1):
-        _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
-                         n_classes, sample_weight, model_sums, offset, G, train_dev, val_dev, rsum,
-                         tl, vl, work_G, work_s)  # fmt: skip
-        if not (_all_finite(tl) and _all_finite(vl) and _all_finite(G.ravel())):
+        finite = _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center,
+                                  loss, n_classes, sample_weight, model_sums, offset, G, train_dev,
+                                  val_dev, rsum, tl, vl, work_G, work_s)  # fmt: skip
+        if not (finite and _all_finite(tl) and _all_finite(vl)):
             status = STATUS_NONFINITE
             status_iter = t
             break
@@ -966,16 +980,19 @@ def dglnn_cv_solve(
         if t == max_iter:
             break
         _next_intercepts(loss, n_classes, model_sums, intercepts, rsum, next_b)
-        _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential, switched,
-                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
-                     switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
         if sequential and algorithm != GD:
+            _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential,
+                         switched, switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap,
+                         switch_rule, tau, switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
             _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
                              n_classes, sample_weight, model_sums, offset, G, train_dev, val_dev,
                              rsum, tl, vl, work_G, work_s)  # fmt: skip
-        _models_step(models_on_threads, np.int64(PHASE_MAGNITUDE), t, algorithm, sequential, switched,
-                     switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau,
-                     switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
+            phase = np.int64(PHASE_MAGNITUDE)
+        else:
+            phase = np.int64(PHASE_BOTH)
+        _models_step(models_on_threads, phase, t, algorithm, sequential, switched, switch_iters, U, V,
+                     W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
+                     group_ptr, group_idx, inv_scales)  # fmt: skip
         for k in range(K):  # the first failing model's status, in model order
             if statuses[k] != STATUS_OK and status == STATUS_OK:
                 status = statuses[k]

@@ -561,8 +561,9 @@ def test_kernels_callable_from_user_njit():
 
 @pytest.mark.parametrize("storage", ["dense", "csr", "csc", "dense_chunked", "csr_chunked", "csc_chunked"])
 @pytest.mark.parametrize("n", [3, 13, 40])
-# the dense sweep takes models three, then two, then one at a time
-@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7])
+# the dense sweep takes models three, then two, then one at a time; the CSC
+# sweeps six at a time (12, 13: two tiles, the second full or with one model)
+@pytest.mark.parametrize("K", [1, 2, 3, 4, 5, 6, 7, 12, 13])
 def test_residual_gradient_folds_matches_reference(storage, n, K):
     _check_folds_kernel(storage, n, K, "squared_error", weighted=False)
 

@@ -889,6 +889,40 @@ def test_fast_schedule_best_iter_counts_the_skip():
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
 
 
+@pytest.mark.parametrize("sweep", ["csc", "csr"])
+@pytest.mark.parametrize("update", ["simultaneous", "sequential"])
+@pytest.mark.parametrize("cv", [3, 5])
+def test_cv_fold_models_follow_dglnn_path(update, cv, sweep, monkeypatch):
+    """Each fold model of the K-model solver is dglnn_path on its training rows,
+    validated on its own fold: sparse X through either sweep (CSC: the column
+    sweeps in tiles of six models, here 4 and 6 models with the refit),
+    standardized, with an intercept, both update orders (the simultaneous
+    one runs each model's iteration in one piece)."""
+    import scipy.sparse as sp
+
+    # the sparse CV sweep's storage goes by a byte budget: 0 forces CSC
+    monkeypatch.setattr(fastgs.path, "CV_CSR_MAX_BYTES", 0 if sweep == "csc" else 1 << 40)
+    rng = np.random.default_rng(41)
+    n, p = 150, 60
+    X = sp.random(n, p, density=0.3, format="csc", random_state=rng, data_rvs=rng.standard_normal)
+    X = (X @ sp.diags(rng.uniform(0.5, 2.0, p))).tocsc()
+    w = np.zeros(p)
+    w[:6] = [2.0, -1.0, 1.5, 1.0, 1.0, -2.0]
+    y = X @ w + 0.3 * rng.standard_normal(n) + 1.0
+    fold = np.arange(n) % cv
+    # Algorithm 2 switched at pass 17: both direction steps run
+    kw = dict(algorithm="alg2", switch=17, update=update, schedule="paper", fit_intercept=True,
+              standardize=True, max_iter=60, n_iter_no_change=0)  # fmt: skip
+    cvp = dglnn_cv_path(X, y, 3, cv=fold, **kw)
+    assert cvp.val_curves.shape == (61, cv)
+    for k in range(cv):
+        train, val = fold != k, fold == k
+        path = dglnn_path(X[train], y[train], 3, X_val=X[val], y_val=y[val], **kw)
+        np.testing.assert_allclose(cvp.train_curves[:, k], path.train_curve, rtol=1e-9)
+        np.testing.assert_allclose(cvp.val_curves[:, k], path.val_curve, rtol=1e-9)
+        assert cvp.switch_iters[k] == path.switch_iter == 17
+
+
 @pytest.mark.parametrize("storage", ["dense", "csr", "csc", "csc_unsorted"])
 def test_cv_path_bit_identical_for_any_thread_count(storage):
     """The K-model sweep runs over several row chunks here, and (dense, CSC)
