@@ -20,12 +20,22 @@ STORAGES = ("dense", "csr")
 DTYPES = ("float64", "float32")
 
 
+def _wide_sparse_columns(dtype: str) -> int:
+    """Columns from which 5-fold cross-validation sweeps sparse X as CSC
+    (``_cv_sweep_storage`` in ``fastgs/path.py``), rounded up to a power of two."""
+    from .path import CV_CSR_MAX_BYTES
+
+    models = 6  # 5 folds and the refit
+    return 1 << int(CV_CSR_MAX_BYTES // (2 * models * np.dtype(dtype).itemsize)).bit_length()
+
+
 def _problems(storage: str, dtype: str):
-    """Two small problems in groups of 4: one of a single row chunk, and one
+    """Small problems in groups of 4: one of a single row chunk, and one
     large enough for several (``Design.n_row_chunks`` in
     ``fastgs/_validation.py``), whose one-thread fits run the serial build
     of the chunked sweeps and so compile the solvers for a second scratch
-    type."""
+    type.  CSR adds a wide one, whose cross-validation sweeps the CSC
+    storage."""
     rng = np.random.default_rng(0)
     # several chunks: dense from 2**21 entries, CSR from 2**17 stored entries (32 per column)
     shapes = ((60, 40), (64, 2**15)) if storage == "dense" else ((60, 40), (2**11, 64))
@@ -33,10 +43,15 @@ def _problems(storage: str, dtype: str):
         X = rng.standard_normal((n, p)).astype(dtype)
         y = (X[:, :4].sum(axis=1) + 0.1 * rng.standard_normal(n)).astype(dtype)
         yield (sp.csr_matrix(X) if storage == "csr" else X), y
+    if storage == "csr":
+        X = sp.random(64, _wide_sparse_columns(dtype), density=0.02, format="csr", dtype=dtype,
+                      random_state=rng, data_rvs=rng.standard_normal)  # fmt: skip
+        y = (np.asarray(X[:, :4].sum(axis=1)).ravel() + 0.1 * rng.standard_normal(64)).astype(dtype)
+        yield X, y
 
 
 def precompile(storages=("dense", "csr"), dtypes=("float64",), *, log=None) -> dict:
-    """Fit each estimator on two small problems, so that Numba compiles and caches its kernels.
+    """Fit each estimator on small problems, so that Numba compiles and caches its kernels.
 
     The later one-thread first fits of the same storage and dtype, on data of
     any size, load the compiled code from the cache instead of compiling it:

@@ -279,7 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser(
         "compile",
         help="compile the kernels of the common first fits into Numba's on-disk cache",
-        description="Fit each estimator on two small problems (one and several row chunks), "
+        description="Fit each estimator on small problems (one and several row chunks; for CSR "
+        "also a wide one, which cross-validation sweeps as CSC), "
         "so that later one-thread first fits of the same storage and dtype, on data of any "
         "size, load compiled code instead of compiling it (the wheel build runs this too; "
         "docs/performance.rst, 'Compile time'). The code is compiled for this machine's CPU "

@@ -408,6 +408,18 @@ def test_compile_rejects_an_unknown_storage(cli):
     assert_usage_error(cli("compile", "--storage", "csc"), "--storage", "invalid choice")
 
 
+def test_precompile_covers_both_sparse_cv_sweeps():
+    """The compiled CSR fits include data that 5-fold cross-validation sweeps
+    as CSR and data it sweeps as CSC, in each dtype, so a wide sparse first
+    fit finds its sweep compiled too."""
+    from fastgs._precompile import DTYPES, _problems
+    from fastgs.path import _cv_sweep_storage
+
+    for dtype in DTYPES:
+        swept = {_cv_sweep_storage(6, X.shape[1], X.dtype) for X, _ in _problems("csr", dtype)}
+        assert swept == {"csr", "csc"}, dtype
+
+
 def test_precompile_names_the_bad_argument():
     from fastgs._precompile import precompile
 
