@@ -6,7 +6,11 @@ fastmath flags, the error model and the on-disk cache policy are set once.
 Why these flags: ``reassoc`` lets LLVM vectorize reductions (dot products,
 norms), ``contract`` allows fused multiply-add.  We deliberately do *not* use
 ``fastmath=True``: it implies ``nnan``/``ninf``, which lets the compiler delete
-the non-finite checks the solvers rely on to detect divergence.
+the non-finite checks the solvers rely on to detect divergence.  A kernel
+whose sums gather from memory at random can opt out of ``reassoc``
+(``jit(reassociate=False)``): there LLVM would otherwise vectorize the short
+sums with gather instructions, which are slower than the scalar loads
+(docs/performance.rst, 'Cross-validation cost').
 """
 
 from __future__ import annotations
@@ -116,7 +120,8 @@ def _warn_cache_fallback(name: str, err: Exception) -> None:
         )
 
 
-def jit(func=None, *, cache: bool = True, parallel: bool = False, inline: bool = False):
+def jit(func=None, *, cache: bool = True, parallel: bool = False, inline: bool = False,
+        reassociate: bool = True):
     """Compile ``func`` with fastgs' Numba settings (nopython, nogil, cached).
 
     Falls back to an uncached function, with one warning per process, when no
@@ -129,13 +134,17 @@ def jit(func=None, *, cache: bool = True, parallel: bool = False, inline: bool =
     floating-point arithmetic: inlined arithmetic is optimized in the
     caller's context, where the last bits may differ.  Called from Python,
     the function compiles as usual.
+
+    ``reassociate=False``: without the ``reassoc`` flag, so that LLVM keeps
+    the function's sums in the order written and does not turn them into
+    vectorized reductions (see the module docstring).
     """
 
     def decorate(f):
         use_cache = cache and os.environ.get("FASTGS_DISABLE_CACHE", "") in ("", "0")
         options = dict(
             nogil=True,
-            fastmath=set(FASTMATH_FLAGS),
+            fastmath=set(FASTMATH_FLAGS) if reassociate else set(FASTMATH_FLAGS) - {"reassoc"},
             error_model="numpy",
             parallel=parallel,
         )

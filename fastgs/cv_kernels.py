@@ -382,13 +382,19 @@ def residual_gradient_folds_csr(data, indices, indptr, y, fold, W, offset, G, tr
 
 
 # The CSC sweeps take the models six at a time, each tile's six weights or
-# sums in registers (one pass over a column's entries per tile, the column
-# still in L1 for the next tile); the residual scratch R is padded to whole
-# tiles, so that a tile never tests which of its models exist.  Six: the
-# default 5-fold cross-validation with its refit; sums in two interleaved sets
-# so that consecutive entries do not wait on each other's multiply-add
-# (docs/performance.rst, 'Cross-validation cost').
+# sums in registers; the residual scratch R is padded to whole tiles, so that
+# a tile never tests which of its models exist.  Six: the default 5-fold
+# cross-validation with its refit.  The first sweep takes a column's tiles
+# one after the other (the column still in L1); the second goes through a
+# block of columns once per tile, so that the tile's columns of R are fixed
+# for the whole block, and sums in two interleaved sets, so that consecutive
+# entries do not wait on each other's multiply-add.  It is compiled without
+# the reassoc flag, with which LLVM would vectorize those short sums with
+# gather instructions (docs/performance.rst, 'Cross-validation cost').
 _CSC_TILE = 6
+# columns of the second sweep's blocks: their stored entries stay in cache
+# from one tile to the next
+_CSC_BLOCK = 256
 
 
 @jit
@@ -435,46 +441,51 @@ def _folds_dots_csc(data, indices, starts, stops, W, R):
 
 
 @jit(inline=True)
-def _add_row_tile(s0, s1, s2, s3, s4, s5, x, R, i, k):
-    """The six sums plus ``x R[i, k:k + 6]``."""
-    return (s0 + x * R[i, k], s1 + x * R[i, k + 1], s2 + x * R[i, k + 2], s3 + x * R[i, k + 3],
-            s4 + x * R[i, k + 4], s5 + x * R[i, k + 5])  # fmt: skip
+def _add_row_tile(s0, s1, s2, s3, s4, s5, x, R, i, cols):
+    """The six sums plus ``x R[i, cols]``, cols six unsigned column indices
+    (unsigned: no test for negative indices)."""
+    c0, c1, c2, c3, c4, c5 = cols
+    return (s0 + x * R[i, c0], s1 + x * R[i, c1], s2 + x * R[i, c2], s3 + x * R[i, c3],
+            s4 + x * R[i, c4], s5 + x * R[i, c5])  # fmt: skip
 
 
-@jit
+@jit(reassociate=False)
 def _folds_grad_csc(data, indices, indptr, j0, j1, R, G):
     """``G[k, j] = sum_i X[i, j] R[i, k]`` for ``j0 <= j < j1``, CSC X;
     R (n, :func:`folds_residual_width` (K)).  Each tile's six sums run over
     the even and the odd entries of the column apart, added at the end."""
     K = G.shape[0]
     zero = data.dtype.type(0)
-    for j in range(j0, j1):
-        t0, t1 = indptr[j], indptr[j + 1]
+    for b0 in range(j0, j1, _CSC_BLOCK):
+        b1 = min(b0 + _CSC_BLOCK, j1)
         for k in range(0, K, _CSC_TILE):
-            a0 = a1 = a2 = a3 = a4 = a5 = zero
-            b0 = b1 = b2 = b3 = b4 = b5 = zero
-            t = t0
-            while t + 1 < t1:
-                a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
-                                                       np.uint64(indices[t]), k)  # fmt: skip
-                b0, b1, b2, b3, b4, b5 = _add_row_tile(b0, b1, b2, b3, b4, b5, data[t + 1], R,
-                                                       np.uint64(indices[t + 1]), k)  # fmt: skip
-                t += 2
-            if t < t1:
-                a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
-                                                       np.uint64(indices[t]), k)  # fmt: skip
-            # stores one by one: a tuple indexed in a loop would live in memory
-            G[k, j] = a0 + b0
-            if k + 1 < K:
-                G[k + 1, j] = a1 + b1
-            if k + 2 < K:
-                G[k + 2, j] = a2 + b2
-            if k + 3 < K:
-                G[k + 3, j] = a3 + b3
-            if k + 4 < K:
-                G[k + 4, j] = a4 + b4
-            if k + 5 < K:
-                G[k + 5, j] = a5 + b5
+            cols = (np.uint64(k), np.uint64(k + 1), np.uint64(k + 2), np.uint64(k + 3),
+                    np.uint64(k + 4), np.uint64(k + 5))  # fmt: skip
+            for j in range(b0, b1):
+                t, t1 = indptr[j], indptr[j + 1]
+                a0 = a1 = a2 = a3 = a4 = a5 = zero
+                e0 = e1 = e2 = e3 = e4 = e5 = zero
+                while t + 1 < t1:
+                    a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
+                                                           np.uint64(indices[t]), cols)  # fmt: skip
+                    e0, e1, e2, e3, e4, e5 = _add_row_tile(e0, e1, e2, e3, e4, e5, data[t + 1], R,
+                                                           np.uint64(indices[t + 1]), cols)  # fmt: skip
+                    t += 2
+                if t < t1:
+                    a0, a1, a2, a3, a4, a5 = _add_row_tile(a0, a1, a2, a3, a4, a5, data[t], R,
+                                                           np.uint64(indices[t]), cols)  # fmt: skip
+                # stores one by one: a tuple indexed in a loop would live in memory
+                G[k, j] = a0 + e0
+                if k + 1 < K:
+                    G[k + 1, j] = a1 + e1
+                if k + 2 < K:
+                    G[k + 2, j] = a2 + e2
+                if k + 3 < K:
+                    G[k + 3, j] = a3 + e3
+                if k + 4 < K:
+                    G[k + 4, j] = a4 + e4
+                if k + 5 < K:
+                    G[k + 5, j] = a5 + e5
 
 
 @jit

@@ -260,3 +260,30 @@ def test_an_installed_wheel_ships_the_compiled_kernels():
     for module in ("solvers", "cv_kernels", "kernels"):
         assert any(f.startswith(f"fastgs/__pycache__/{module}.") and f.endswith(".nbc")
                    for f in shipped), module  # fmt: skip
+
+
+def _sum_in_written_order(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s
+
+
+def test_reassociate_false_drops_only_reassoc_and_keeps_the_written_sum_order():
+    in_order = _jit.jit(cache=False, reassociate=False)(_sum_in_written_order)
+    default = _jit.jit(cache=False)(_sum_in_written_order)
+    assert in_order.targetoptions["fastmath"] == set(_jit.FASTMATH_FLAGS) - {"reassoc"}
+    assert default.targetoptions["fastmath"] == set(_jit.FASTMATH_FLAGS)
+    # in the written order the first 63 ones are lost against 1e16 (63 in all);
+    # a vectorized sum keeps those outside the lane that holds 1e16
+    x = np.array([1e16] + [1.0] * 63 + [-1e16] + [1.0] * 63)
+    assert in_order(x) == 63.0
+
+
+def test_the_csc_gradient_sweep_is_compiled_without_reassoc():
+    # with reassoc LLVM vectorizes its six short sums with gather instructions
+    # (docs/performance.rst, 'Cross-validation cost')
+    from fastgs import cv_kernels
+
+    assert "reassoc" not in cv_kernels._folds_grad_csc.targetoptions["fastmath"]
+    assert "reassoc" in cv_kernels._folds_dots_csc.targetoptions["fastmath"]
