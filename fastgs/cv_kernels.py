@@ -429,15 +429,19 @@ def _folds_dots_csc(data, indices, starts, stops, W, R):
             w3 = W[k + 3, j] if k + 3 < K else zero
             w4 = W[k + 4, j] if k + 4 < K else zero
             w5 = W[k + 5, j] if k + 5 < K else zero
+            # unsigned columns, as in _add_row_tile: no test for negative indices
+            # in the loop over the stored entries
+            c0, c1, c2, c3, c4, c5 = (np.uint64(k), np.uint64(k + 1), np.uint64(k + 2),
+                                      np.uint64(k + 3), np.uint64(k + 4), np.uint64(k + 5))
             for t in range(t0, t1):
                 i = np.uint64(indices[t])
                 x = data[t]
-                R[i, k] += x * w0
-                R[i, k + 1] += x * w1
-                R[i, k + 2] += x * w2
-                R[i, k + 3] += x * w3
-                R[i, k + 4] += x * w4
-                R[i, k + 5] += x * w5
+                R[i, c0] += x * w0
+                R[i, c1] += x * w1
+                R[i, c2] += x * w2
+                R[i, c3] += x * w3
+                R[i, c4] += x * w4
+                R[i, c5] += x * w5
 
 
 @jit(inline=True)

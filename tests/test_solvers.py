@@ -584,6 +584,26 @@ def test_caller_arrays_not_modified(storage):
 # --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_all_finite_finds_one_bad_entry_anywhere(dtype):
+    # the check is a branch-free sum of x * 0 (fastgs.solvers._all_finite);
+    # huge finite entries must not overflow it, one inf or NaN at any place
+    # (a vector lane or the scalar remainder) must be found
+    from fastgs.solvers import _all_finite
+
+    big = np.finfo(dtype).max
+    x = np.random.default_rng(0).standard_normal(37).astype(dtype)
+    x[::5] = big
+    x[1::7] = -big
+    assert _all_finite(x) and _all_finite(x[:0])
+    for bad in (np.inf, -np.inf, np.nan):
+        for i in range(x.shape[0]):
+            y = x.copy()
+            y[i] = bad
+            assert not _all_finite(y), (bad, i)
+            assert not _all_finite(y[::-1][: x.shape[0] - i]), (bad, i)
+
+
 @pytest.mark.parametrize("record_every", [1, 3])
 @pytest.mark.parametrize("mult, code", [(20.0, 2), (1e150, 1)])
 @pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd"])
