@@ -422,8 +422,8 @@ def _folds_dots_csc(data, indices, starts, stops, W, R):
     zero = data.dtype.type(0)
     if K == _CSC_TILE:
         # one tile (5-fold CV with its refit): the six weights load without
-        # the tests and the loop over tiles below, which cost the sweep about
-        # a sixth of its time (docs/performance.rst, 'Cross-validation cost')
+        # the loop over tiles below and its tests, which slow the sweep
+        # (docs/performance.rst, 'Cross-validation cost')
         cols = (np.uint64(0), np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4),
                 np.uint64(5))  # fmt: skip
         for j in range(starts.shape[0]):
