@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from .cv_kernels import folds_residual_width
+from .cv_kernels import folds_column_increments, folds_residual_width
 from .kernels import SerialChunks
 
 __all__ = ["Design", "check_design", "check_target", "check_scalar", "empty_design_like", "match_design"]
@@ -88,14 +88,17 @@ class Design:
         :func:`fastgs.cv_kernels.residual_gradient_folds_csc_chunked`): one chunk
         per thread (at least 64K stored entries each), as the bits do not
         depend on the chunks; one chunk (the serial sweep) when a column's row
-        indices are not sorted.  work_s: dense and CSR (chunks, 3, M), the row
+        indices are not sorted.  The serial CSC sweep of six models gets
+        instead (nnz,) uint8 column increments
+        (:func:`fastgs.cv_kernels.folds_column_increments`; None where they
+        do not apply).  work_s: dense and CSR (chunks, 3, M), the row
         chunks' loss sums; CSC (n, M') the models' residuals (M' =
         :func:`fastgs.cv_kernels.folds_residual_width` (M)).  With a single
-        chunk, work_G is None (and dense and CSR work_s too): the serial
-        sweep, with no parallel code to compile.  Dense and CSR on one thread
-        (``n_threads=1``): work_G in a :class:`fastgs.kernels.SerialChunks`,
-        the same chunks and bits in order on the calling thread, again with
-        no parallel code.
+        chunk, work_G is None (CSC: or the increments above; dense and CSR
+        work_s too): the serial sweep, with no parallel code to compile.
+        Dense and CSR on one thread (``n_threads=1``): work_G in a
+        :class:`fastgs.kernels.SerialChunks`, the same chunks and bits in
+        order on the calling thread, again with no parallel code.
         """
         n, p = self.shape
         if self.kind == "csc":
@@ -106,7 +109,8 @@ class Design:
             if chunks > 1 and not _to_scipy(self).has_sorted_indices:
                 chunks = 1
             if chunks == 1:
-                return None, np.empty((n, folds_residual_width(M)), dtype=self.dtype)
+                return (folds_column_increments(indptr, M),
+                        np.empty((n, folds_residual_width(M)), dtype=self.dtype))  # fmt: skip
             work_G = np.empty((chunks + 1, p), dtype=np.int64)
             work_G[0] = indptr[:-1]
             work_G[chunks] = indptr[1:]

@@ -462,6 +462,42 @@ def _scatter_column_tile(data, indices, t0, t1, R, cols, w0, w1, w2, w3, w4, w5)
         R[i, c5] += x * w5
 
 
+@jit
+def _folds_dots_csc_flat(data, indices, increments, W, R):
+    """:func:`_folds_dots_csc` for six models in one loop over all the stored
+    entries of CSC X, in the same order (the same bits).  increments (nnz,)
+    uint8: how many columns start at each entry after the first one
+    (:func:`folds_column_increments`), so the entry's column is a running
+    sum: no loop per column, whose exit after a varying number of entries
+    the CPU mispredicts about once per column (docs/performance.rst,
+    'Cross-validation cost')."""
+    j = np.uint64(0)
+    for t in range(data.shape[0]):
+        j += np.uint64(increments[t])
+        i = np.uint64(indices[t])
+        x = data[t]
+        R[i, 0] += x * W[0, j]
+        R[i, 1] += x * W[1, j]
+        R[i, 2] += x * W[2, j]
+        R[i, 3] += x * W[3, j]
+        R[i, 4] += x * W[4, j]
+        R[i, 5] += x * W[5, j]
+
+
+def folds_column_increments(indptr, n_models):
+    """The column increments of :func:`_folds_dots_csc_flat` for CSC X with
+    column pointers indptr (p + 1,), or None where that sweep does not apply:
+    other than six models, or more than 255 columns starting at one entry
+    (empty columns).  (nnz,) uint8, one byte per stored entry."""
+    nnz = int(indptr[-1])
+    if n_models != _CSC_TILE or nnz == 0:
+        return None
+    starts = np.bincount(np.asarray(indptr[1:-1], dtype=np.int64), minlength=nnz + 1)[:nnz]
+    if starts.max() > 255:
+        return None
+    return starts.astype(np.uint8)
+
+
 @jit(inline=True)
 def _add_row_tile(s0, s1, s2, s3, s4, s5, x, R, i, cols):
     """The six sums plus ``x R[i, cols]``, cols six unsigned column indices
@@ -535,12 +571,17 @@ def residual_gradient_folds_csc(data, indices, indptr, y, fold, W, offset, G, tr
 
 
 @jit
-def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R):
+def _folds_csc_sweeps(data, indices, indptr, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, R, increments=None):
     """The two column sweeps of :func:`residual_gradient_folds_csc`;
-    R (n, :func:`folds_residual_width` (K)) scratch."""
+    R (n, :func:`folds_residual_width` (K)) scratch; increments: None, or
+    for six models the first sweep's column increments
+    (:func:`folds_column_increments`)."""
     R = _residual_scratch(R, W.shape[0])
     R[:, :] = 0
-    _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
+    if increments is None:
+        _folds_dots_csc(data, indices, indptr[:-1], indptr[1:], W, R)
+    else:
+        _folds_dots_csc_flat(data, indices, increments, W, R)
     _folds_finish_all_rows(y, fold, offset, R, train_dev, val_dev, rsum, loss, n_classes, sample_weight)
     _folds_grad_csc(data, indices, indptr, 0, indptr.shape[0] - 1, R, G)
 
@@ -668,7 +709,9 @@ def residual_gradient_folds(design, y, fold, W, offset, G, train_dev, val_dev, r
     :meth:`fastgs._validation.Design.fold_workspace`); None for a single chunk:
     the serial sweep, and no parallel code is compiled; dense and CSR's work_G
     in a :class:`fastgs.kernels.SerialChunks`: its row chunks on the calling
-    thread, the bits of the threaded sweep, no parallel code.  work_s: dense and CSR
+    thread, the bits of the threaded sweep, no parallel code; CSC's (nnz,)
+    uint8: the serial sweep of six models, its first sweep in one loop over
+    the stored entries (:func:`folds_column_increments`).  work_s: dense and CSR
     (n_chunks, 3, K), the row chunks' loss sums (None with work_G None); CSC
     (n, K), the residuals.
     """
@@ -722,6 +765,13 @@ def _residual_gradient_folds_overload(design, y, fold, W, offset, G, train_dev, 
                 design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_s
             )
         )
+    if kind == "csc" and isinstance(work_G, types.Array) and work_G.ndim == 1:
+        return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
+            _folds_csc_sweeps(
+                design[0], design[1], design[2], y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_s,
+                work_G,
+            )
+        )  # fmt: skip
     if kind == "csc":
         return lambda design, y, fold, W, offset, G, train_dev, val_dev, rsum, loss, n_classes, sample_weight, work_G, work_s: (
             residual_gradient_folds_csc_chunked(

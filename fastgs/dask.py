@@ -647,7 +647,7 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, 
         loss, val, g = evaluate(w, has_val, t)
         if not solvers.dglnn_evaluated_step(
             t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate,
-            run.records, gptr, gidx, run.inv_scale, opts.code, gamma_t, eta_t, opts.switch_rule, opts.max_iter,
+            run.records, gptr, gidx, run.inv_scale, opts.code, sequential, eta_t, opts.switch_rule, opts.max_iter,
             opts.record_every, *run.stop, opts.end_rule,
         ):  # fmt: skip
             break
@@ -656,7 +656,8 @@ def _fit(pool, opts, grp, n, m, p, dtype, center, standardize, has_val, u0, v0, 
             _, _, g = evaluate(w, False, t)
         if not solvers.dglnn_magnitude_step(
             t, g, u, v, w, u_prev, v_prev, vg, run.istate, run.fstate, run.records, gptr, gidx,
-            run.inv_scale, opts.code, gamma_t, opts.step_cap, opts.switch_rule, opts.tau, opts.switch_at,
+            run.inv_scale, opts.code, sequential, gamma_t, eta_t, opts.step_cap, opts.switch_rule, opts.tau,
+            opts.switch_at,
         ):  # fmt: skip
             break
 

@@ -376,7 +376,7 @@ def _restore_previous(u, v, w, u_prev, v_prev, group_ptr, group_idx, inv_scale):
 
 @jit
 def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate, fstate,
-                         records, group_ptr, group_idx, inv_scale, algorithm, gamma, eta,
+                         records, group_ptr, group_idx, inv_scale, algorithm, split, eta,
                          switch_rule, max_iter, record_every, min_iter, stop_rate,
                          end_rule):  # fmt: skip
     """Iteration t of DGLNN after the evaluation at ``w = u^2 v``: the first half.
@@ -385,7 +385,8 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
     ``g = X_c^T r / n`` at iterate t: stops on a non-finite value (restoring
     and recording iterate t - 1), tracks the best validation iterate, writes
     the loss curves, switches Algorithm 2 at a rise of the training loss
-    (SWITCH_AUTO), records iterate t, and applies the direction phase.
+    (SWITCH_AUTO), records iterate t and keeps it as the previous iterate;
+    with ``split`` (the sequential update) it applies the direction phase.
 
     records : (rec_iter, rec_w, rec_u, rec_train, rec_val, best_u, best_v,
         train_curve, val_curve, rec_intercept, intercepts), see :func:`dglnn_solve`.
@@ -396,7 +397,7 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         :func:`no_improvement_end`); why the run ended goes to istate[I_STOP]
     Returns True to go on: the caller then passes the gradient for the
     magnitude step (g again, or recomputed at (u, v(t+1)) for the sequential
-    update) to :func:`dglnn_magnitude_step`.
+    update) to :func:`dglnn_magnitude_step`, with the same ``split``.
     """
     best_u, best_v, train_curve, val_curve = records[5], records[6], records[7], records[8]
     if not np.isfinite(loss) or (has_val and not np.isfinite(val)) or not _all_finite(g):
@@ -438,22 +439,29 @@ def dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, 
         return False
     _copy(u, u_prev)
     _copy(v, v_prev)
-    _direction_phase(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta, group_ptr, group_idx)
+    if split:
+        _direction_phase(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, eta, group_ptr, group_idx)
     return True
 
 
 @jit
 def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
-                         group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap, switch_rule,
-                         tau, switch_at):  # fmt: skip
+                         group_ptr, group_idx, inv_scale, algorithm, split, gamma, eta, step_cap,
+                         switch_rule, tau, switch_at):  # fmt: skip
     """Iteration t of DGLNN, second half: the magnitude step with gradient g.
 
-    Stops if u would reach or cross zero or v is non-finite (restoring and
-    recording iterate t); otherwise tests Algorithm 2's switch and sets
-    ``w = D^-1 u(t+1)^2 v(t+1)`` (:func:`set_weights`).  Returns True to go on
-    to iteration t + 1.
+    Without ``split`` (the simultaneous update) the direction phase comes
+    first, group block by group block with the magnitude phase
+    (:func:`_both_phases`).  Stops if u would reach or cross zero or v is
+    non-finite (restoring and recording iterate t); otherwise tests
+    Algorithm 2's switch and sets ``w = D^-1 u(t+1)^2 v(t+1)``
+    (:func:`set_weights`).  Returns True to go on to iteration t + 1.
     """
-    step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
+    if split:
+        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
+    else:
+        step_status = _both_phases(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta,
+                                   step_cap, group_ptr, group_idx, inv_scale, w)  # fmt: skip
     if step_status != STATUS_OK:
         istate[I_STATUS] = step_status
         istate[I_STATUS_ITER] = t
@@ -465,7 +473,8 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
         if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
             istate[I_SWITCHED] = 1
             istate[I_SWITCH_ITER] = t + 1
-    set_weights(u, v, group_ptr, group_idx, inv_scale, w)
+    if split:
+        set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     return True
 
 
@@ -528,6 +537,8 @@ def dglnn_solve(
     b = records[10]
     rsum = np.empty(b.shape[1])
     rsum_sequential = np.empty(b.shape[1])  # the second pass's sums (unused: b moves on the first's)
+    # the sequential update sweeps again between the two phases; GD's is simultaneous
+    split = sequential and algorithm != GD
     for t in range(max_iter + 1):
         loss = loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
                                  rsum)  # fmt: skip
@@ -536,28 +547,30 @@ def dglnn_solve(
             val = validation_loss(design_val, y_val, w, r_val, x_offset, center, glm, b[B_NOW])
         if not dglnn_evaluated_step(t, loss, val, g, has_val, u, v, w, u_prev, v_prev, vg, istate,
                                     fstate, records, group_ptr, group_idx, inv_scale, algorithm,
-                                    gamma, eta, switch_rule, max_iter, record_every, min_iter,
+                                    split, eta, switch_rule, max_iter, record_every, min_iter,
                                     stop_rate, end_rule):  # fmt: skip
             break
-        if sequential and algorithm != GD:
+        if split:
             # the paper's order: g at (u(t), v(t+1)) for the magnitude step
             set_weights(u, v, group_ptr, group_idx, inv_scale, w)
             loss_and_gradient(design, y, w, r, g, work, x_offset, center, inv_scale, glm, b[B_NOW],
                               rsum_sequential)  # fmt: skip
         if not dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, records,
-                                    group_ptr, group_idx, inv_scale, algorithm, gamma, step_cap,
-                                    switch_rule, tau, switch_at):  # fmt: skip
+                                    group_ptr, group_idx, inv_scale, algorithm, split, gamma, eta,
+                                    step_cap, switch_rule, tau, switch_at):  # fmt: skip
             break
         _copy(b[B_NOW], b[B_PREV])
         next_intercept(glm, b[B_NOW], rsum)
 
 
 @jit
-def _direction_phase(algorithm, switched, u, v, g, vg, gamma, eta, group_ptr, group_idx):
+def _direction_phase(algorithm, switched, u, v, g, vg, eta, group_ptr, group_idx):
     """The direction part of one DGLNN iteration, in place on v.
 
-    GD: ``v_l += eta u_l^2 g_l`` (eta defaults to gamma).  For GD the inner products ``<v(t), g(t)>`` needed by the magnitude step
-    are taken here, before v moves (simultaneous gradient descent).
+    GD: ``v_l += eta u_l^2 g_l`` (eta defaults to gamma).  For GD the inner
+    products ``<v(t), g(t)>`` needed by the magnitude step are taken here,
+    before v moves (simultaneous gradient descent).  The ALG2 step after the
+    switch also takes eta; ALG1's does not.
     """
     if algorithm == GD:
         group_inner(v, g, group_ptr, group_idx, vg)
@@ -587,9 +600,26 @@ def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_i
         status = capped_log_magnitude_step(u, vg, gamma, step_cap)
     else:
         status = magnitude_step(u, vg, gamma)
-    if status == STATUS_OK and not _all_finite(v):
+    if status == STATUS_OK and not _groups_finite(v, group_ptr, group_idx):
         status = STATUS_NONFINITE
     return status
+
+
+@jit(inline=True)
+def _groups_finite(v, group_ptr, group_idx):
+    """Whether v is finite at every feature of the groups ``0 ..
+    group_ptr.shape[0] - 2`` (a block of groups, or all of them: features in
+    no group never change)."""
+    start = np.uint64(group_ptr[0])
+    stop = np.uint64(group_ptr[group_ptr.shape[0] - 1])
+    if group_idx.shape[0] == 0:
+        return _all_finite(v[start:stop])
+    if start == 0 and stop == group_idx.shape[0]:
+        return _all_finite(v)  # all groups: no need to gather
+    s = v.dtype.type(0)
+    for k in range(start, stop):
+        s += v[np.uint64(group_idx[k])] * 0
+    return s == 0
 
 
 @jit(inline=True)
@@ -776,8 +806,8 @@ def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, cent
                             n_classes, sample_weight, work_G, work_s)  # fmt: skip
     finite = True
     scaled = inv_scales.shape[1] > 0
-    # each gradient in one pass (centering, the scales, the check), as in
-    # loss_and_gradient: one p-vector at a time stays in cache
+    # each gradient in one pass: centering, the scales and the check (a sum of
+    # g * 0, as in _all_finite) while the entry is in a register
     for k in range(M * K):
         m = k // K
         gk = Gk[k]
@@ -786,19 +816,28 @@ def _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, cent
         sk = inv_scales[m]
         xo = x_offsets[m]
         c = rsum[k]
+        check = gk.dtype.type(0)
         if center and scaled:
             for j in range(p):
-                gk[j] = (gk[j] - xo[j] * c) * (inv_n * sk[j])
+                gj = (gk[j] - xo[j] * c) * (inv_n * sk[j])
+                gk[j] = gj
+                check += gj * 0
         elif center:
             for j in range(p):
-                gk[j] = (gk[j] - xo[j] * c) * inv_n
+                gj = (gk[j] - xo[j] * c) * inv_n
+                gk[j] = gj
+                check += gj * 0
         elif scaled:
             for j in range(p):
-                gk[j] *= inv_n * sk[j]
+                gj = gk[j] * (inv_n * sk[j])
+                gk[j] = gj
+                check += gj * 0
         else:
             for j in range(p):
-                gk[j] *= inv_n
-        finite = finite and _all_finite(gk)
+                gj = gk[j] * inv_n
+                gk[j] = gj
+                check += gj * 0
+        finite = finite and check == 0
     for m in range(M):
         sums = model_sums[m]
         # the multinomial's row losses are summed at its first class
@@ -829,6 +868,11 @@ PHASE_BOTH = 2
 # from this many coordinates K p: below it a parallel region costs more than it
 # saves (threshold measured on 2 threads: docs/performance.rst, 'Design measurements')
 MODELS_THREADED_MIN_SIZE = 1 << 14
+# groups per block of the simultaneous update (_both_phases): a block's
+# entries of a model's p-vectors stay in L2 from the direction step to the
+# weights, where whole p-vectors of a large model would come from L3 or
+# memory once per phase (docs/performance.rst, 'Cross-validation cost')
+_STEP_BLOCK_GROUPS = 256
 
 
 @jit
@@ -839,21 +883,52 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
     phase (PHASE_DIRECTION), its magnitude phase with the switch test
     (PHASE_MAGNITUDE) or both (PHASE_BOTH), then ``W[k] = D_k^-1 u^2 v``
     where the next sweep needs it.  Touches only row k of every array."""
-    if phase != PHASE_MAGNITUDE:
-        _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k], etas[k],
-                         group_ptr, group_idx)  # fmt: skip
     if phase == PHASE_DIRECTION:
+        _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], etas[k],
+                         group_ptr, group_idx)  # fmt: skip
         if sequential and algorithm != GD:
             set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
     _copy(U[k], U_prev[k])
-    statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
-                                   group_ptr, group_idx)  # fmt: skip
+    if phase == PHASE_BOTH:
+        statuses[k] = _both_phases(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k],
+                                   etas[k], step_cap, group_ptr, group_idx, inv_scales[k], W[k])  # fmt: skip
+    else:
+        statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
+                                       group_ptr, group_idx)  # fmt: skip
+        set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
     if statuses[k] == STATUS_OK and algorithm == ALG2 and not switched[k]:
         if _switch_fires(switch_rule, switch_at, t, U_prev[k], U[k], tau):
             switched[k] = True
             switch_iters[k] = t + 1
-    set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
+
+
+@jit
+def _both_phases(algorithm, switched, u, v, g, vg, gamma, eta, step_cap, group_ptr, group_idx,
+                 inv_scale, w):  # fmt: skip
+    """The direction and the magnitude phase of one simultaneous update and
+    the new weights ``w = D^-1 u^2 v``, a block of ``_STEP_BLOCK_GROUPS``
+    groups at a time; returns a status (:func:`_magnitude_phase`).
+
+    The same arithmetic as the phases one after the other over all groups
+    (each group's update reads only its own entries), with a block's
+    entries of v, g, w and the scales still in cache from one phase to the
+    next.  On a status other than ``STATUS_OK`` the later blocks are left
+    as they were: the caller stops the run."""
+    L = u.shape[0]
+    for l0 in range(0, L, _STEP_BLOCK_GROUPS):
+        l1 = min(l0 + _STEP_BLOCK_GROUPS, L)
+        # the kernels index v, g and w by the positions in group_ptr: a slice
+        # of group_ptr and of the per-group arrays is a block of groups
+        ptr = group_ptr[l0 : l1 + 1]
+        u_block = u[l0:l1]
+        vg_block = vg[l0:l1]
+        _direction_phase(algorithm, switched, u_block, v, g, vg_block, eta, ptr, group_idx)
+        status = _magnitude_phase(algorithm, u_block, v, g, vg_block, gamma, step_cap, ptr, group_idx)
+        if status != STATUS_OK:
+            return status
+        set_weights(u_block, v, ptr, group_idx, inv_scale, w)
+    return STATUS_OK
 
 
 @jit(inline=True)

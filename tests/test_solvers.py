@@ -744,6 +744,107 @@ def test_unequal_noncontiguous_groups(algorithm):
     rows_close(P2.u, P.u[:, order], STORAGE_RTOL)
 
 
+def _many_groups(n_groups, seed, contiguous):
+    """(group_ptr, group_idx) of n_groups groups of 1 to 7 features: consecutive
+    features, or a random permutation of them."""
+    from fastgs.groups import make_groups
+
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(n_groups), rng.integers(1, 8, size=n_groups))
+    if not contiguous:
+        labels = rng.permutation(labels)
+    groups = make_groups(labels, labels.shape[0])
+    return groups.group_ptr, groups.kernel_index(), labels
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+@pytest.mark.parametrize("algorithm, switched, step_cap", [
+    (0, False, 0.0), (0, False, 0.25), (1, True, 0.0), (1, True, 0.25), (2, False, 0.0),
+])  # fmt: skip
+def test_update_in_blocks_of_groups_is_the_update_over_all_groups(algorithm, switched, step_cap,
+                                                                 contiguous):  # fmt: skip
+    # the simultaneous update runs the direction phase, the magnitude phase and
+    # the weights a block of groups at a time (fastgs.solvers._both_phases); it
+    # must give the bits of the phases one after the other over all groups, at
+    # every block border, for ALG1, ALG2 after its switch and GD, both
+    # magnitude steps, contiguous and scattered groups
+    from fastgs import solvers
+
+    L = 2 * solvers._STEP_BLOCK_GROUPS + 37
+    group_ptr, group_idx, _ = _many_groups(L, seed=3, contiguous=contiguous)
+    p = int(group_ptr[-1])
+    rng = np.random.default_rng(4)
+    u0 = np.exp(rng.uniform(np.log(1e-4), np.log(2.0), L))
+    v0 = rng.standard_normal(p)
+    fastgs.kernels.normalize_groups(v0, group_ptr, group_idx)
+    g = 0.1 * rng.standard_normal(p)
+    inv_scale = rng.uniform(0.5, 2.0, p)
+    gamma, eta = 0.3, 0.05
+
+    u_all, v_all, vg_all, w_all = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
+    solvers._direction_phase(algorithm, switched, u_all, v_all, g, vg_all, eta, group_ptr, group_idx)
+    status_all = solvers._magnitude_phase(algorithm, u_all, v_all, g, vg_all, gamma, step_cap,
+                                          group_ptr, group_idx)  # fmt: skip
+    solvers.set_weights(u_all, v_all, group_ptr, group_idx, inv_scale, w_all)
+
+    u, v, vg, w = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
+    status = solvers._both_phases(algorithm, switched, u, v, g, vg, gamma, eta, step_cap, group_ptr,
+                                  group_idx, inv_scale, w)  # fmt: skip
+    assert status == status_all == solvers.STATUS_OK
+    for got, want in ((u, u_all), (v, v_all), (vg, vg_all), (w, w_all)):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(v, v0) and not np.array_equal(u, u0)
+
+    # a non-finite gradient entry in the last group fails the update with the
+    # status of the phases over all groups (the caller restores the iterate)
+    bad = g.copy()
+    bad[group_idx[-1] if group_idx.shape[0] else p - 1] = np.inf
+    u_all, v_all = u0.copy(), v0.copy()
+    solvers._direction_phase(algorithm, switched, u_all, v_all, bad, vg_all, eta, group_ptr, group_idx)
+    status_all = solvers._magnitude_phase(algorithm, u_all, v_all, bad, vg_all, gamma, step_cap,
+                                          group_ptr, group_idx)  # fmt: skip
+    u, v = u0.copy(), v0.copy()
+    status = solvers._both_phases(algorithm, switched, u, v, bad, vg, gamma, eta, step_cap, group_ptr,
+                                  group_idx, inv_scale, w)  # fmt: skip
+    assert status == status_all != solvers.STATUS_OK
+
+
+def test_groups_finite_checks_the_features_of_its_groups():
+    from fastgs import solvers
+
+    for contiguous in (True, False):
+        group_ptr, group_idx, labels = _many_groups(40, seed=5, contiguous=contiguous)
+        p = labels.shape[0]
+        v = np.ones(p)
+        assert solvers._groups_finite(v, group_ptr, group_idx)
+        for j in range(p):
+            for bad in (np.inf, np.nan):
+                v[j] = bad
+                lab = labels[j]
+                # the block of groups lab .. lab + 2 sees it, the block after it does not
+                hi = min(lab + 3, 40)
+                assert not solvers._groups_finite(v, group_ptr[lab : hi + 1], group_idx)
+                assert not solvers._groups_finite(v, group_ptr, group_idx)
+                if hi < 40:
+                    assert solvers._groups_finite(v, group_ptr[hi:], group_idx)
+                v[j] = 1.0
+
+
+@pytest.mark.parametrize("algorithm", ["alg1", "alg2", "gd"])
+def test_many_groups_match_reference(algorithm):
+    # more groups than one block of the simultaneous update (see the test above):
+    # the whole path still follows the NumPy reference
+    from fastgs import solvers
+
+    _, _, labels = _many_groups(solvers._STEP_BLOCK_GROUPS + 90, seed=6, contiguous=False)
+    X, y = _problem_for_labels(labels, n=40)
+    groups = [np.flatnonzero(labels == lab) for lab in np.unique(labels)]
+    gamma, eta = explicit_steps(X, y, groups)
+    P, R = run_pair(X, y, groups, labels, algorithm=algorithm, switch=15, gamma=gamma, eta=eta,
+                    pass_eta=algorithm != "gd", alpha=ALPHA[algorithm], max_iter=30)  # fmt: skip
+    assert_matches(P, R)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     n=st.integers(1, 30),
@@ -909,6 +1010,45 @@ def test_fast_schedule_best_iter_counts_the_skip():
     np.testing.assert_array_equal(path.val_curve[path.iterations - path.t0], path.val_loss)
 
 
+@pytest.mark.parametrize("center", [True, False])
+@pytest.mark.parametrize("scaled", [True, False])
+def test_cv_gradients_report_a_nonfinite_entry(center, scaled):
+    # the cross-validation sweep scales each model's gradient and checks it in
+    # one loop (fastgs.solvers._folds_gradients): one overflowing entry of any
+    # model, in any of its four loops, must make it report a non-finite gradient
+    from fastgs import solvers
+    from fastgs.losses import SQUARED_ERROR
+
+    rng = np.random.default_rng(8)
+    n, p, M = 30, 21, 3
+    X = rng.standard_normal((n, p))
+    y = rng.standard_normal(n)
+    fold = np.arange(n) % M
+    x_offsets = 0.1 * rng.standard_normal((M, p))
+    inv_scales = rng.uniform(0.5, 2.0, (M, p)) if scaled else np.empty((M, 0))
+    model_sums = np.zeros((M, solvers.N_GLM_SUMS))
+    model_sums[:, solvers.GLM_WEIGHT_SUM] = n - n // M
+    model_sums[:, solvers.GLM_VAL_WEIGHT_SUM] = n // M
+    model_sums[:, solvers.GLM_CURVATURE] = 1.0
+
+    def gradients_finite(X, W):
+        G = np.empty((M, p))
+        # offset, then train_dev, val_dev, rsum, train_loss, val_loss: (M,) scratch
+        offset, *sums = [np.empty(M) for _ in range(6)]
+        return solvers._folds_gradients(X, y, fold, W, x_offsets, np.zeros(M), inv_scales, center,
+                                        np.int64(SQUARED_ERROR), np.int64(1), np.empty(0),
+                                        model_sums, offset, G, *sums, None, None)  # fmt: skip
+
+    W = 0.1 * rng.standard_normal((M, p))
+    assert gradients_finite(X, W)
+    for j in (0, 7, p - 1):
+        big = X.copy()
+        big[:, j] = 1e200  # the residuals reach 1e200, column j's sums overflow
+        W_big = W.copy()
+        W_big[:, j] = 1.0
+        assert not gradients_finite(big, W_big), j
+
+
 @pytest.mark.parametrize("sweep", ["csc", "csr"])
 @pytest.mark.parametrize("update", ["simultaneous", "sequential"])
 @pytest.mark.parametrize("cv", [3, 5])
@@ -955,7 +1095,9 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     from fastgs.path import _cv_sweep_storage
 
     rng = np.random.default_rng(21)
-    M = 5  # 4 folds + the refit
+    # folds + the refit; six models over CSC: its serial sweep is then the flat
+    # one (fastgs.cv_kernels._folds_dots_csc_flat), the threaded one by columns
+    M = 6 if storage.startswith("csc") else 5
     if storage == "dense":
         n, p = 160, 13200  # n*p >= 2**21: at least two row chunks
         X = rng.standard_normal((n, p))
@@ -981,7 +1123,9 @@ def test_cv_path_bit_identical_for_any_thread_count(storage):
     assert (M * p >= solvers.MODELS_THREADED_MIN_SIZE) == (storage != "csr")
     # the default (fast) schedule: the models move within 8 iterations, so a
     # difference in the last bit of a gradient shows in the curves
-    kw = dict(cv=4, random_state=0, max_iter=8, schedule="auto")
+    kw = dict(cv=M - 1, random_state=0, max_iter=8, schedule="auto")
+    if storage.startswith("csc"):
+        assert check_design(X).fold_workspace(M, 1)[0].dtype == np.uint8
     runs = [dglnn_cv_path(X, y, 3, n_jobs=k, **kw) for k in (1, 2)]
     assert runs[0].train_curves[-1, 0] < 0.9 * runs[0].train_curves[0, 0]
     if storage == "csc_unsorted":
@@ -1017,10 +1161,45 @@ def test_csc_cv_row_chunks_need_sorted_columns():
     shuffled.data[a:b] = shuffled.data[a:b][::-1].copy()
     shuffled.has_sorted_indices = False
     assert (shuffled != X).nnz == 0
-    # a single chunk: no split points, the serial sweep (with its residual scratch)
+    # a single chunk: no split points, the serial sweep (with its residual
+    # scratch; for six models the first sweep's column increments)
     for design, threads in ((shuffled, 2), (X, 1)):
         work_G, work_s = check_design(design).fold_workspace(6, threads)
+        assert work_G.dtype == np.uint8 and work_G.shape == (X.nnz,) and work_s.shape == (2000, 6)
+        work_G, work_s = check_design(design).fold_workspace(5, threads)
         assert work_G is None and work_s.shape == (2000, 6)
+
+
+def test_csc_flat_first_sweep_is_the_column_sweep():
+    """The serial first CSC sweep of six models runs over the stored entries in
+    one loop, each entry's column a running sum of column increments: the same
+    bits as the loop over the columns, with empty columns at the start, at the
+    end and in runs, and no increments where a run is too long for a byte."""
+    from fastgs import cv_kernels
+
+    rng = np.random.default_rng(17)
+    n, p = 50, 700
+    X = sp.random(n, p, density=0.08, format="csc", random_state=rng, data_rvs=rng.standard_normal)
+    X = X.tolil()
+    for cols in (slice(0, 3), slice(100, 140), slice(690, 700)):
+        X[:, cols] = 0
+    X = X.tocsc()
+    X.eliminate_zeros()
+    counts = np.diff(X.indptr)
+    assert counts[0] == 0 and counts[-1] == 0 and (counts[100:140] == 0).all()
+    W = rng.standard_normal((6, p))
+    inc = cv_kernels.folds_column_increments(X.indptr, 6)
+    assert inc.dtype == np.uint8 and inc.shape == (X.nnz,) and int(inc.sum()) < p
+    expected = np.zeros((n, 6))
+    cv_kernels._folds_dots_csc(X.data, X.indices, X.indptr[:-1], X.indptr[1:], W, expected)
+    got = np.zeros((n, 6))
+    cv_kernels._folds_dots_csc_flat(X.data, X.indices, inc, W, got)
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_allclose(got, X @ W.T, rtol=1e-12, atol=1e-12)
+    assert cv_kernels.folds_column_increments(X.indptr, 5) is None
+    # 300 empty columns in a row: more than a byte counts, the column loop instead
+    wide = sp.hstack([X[:, :10], sp.csc_matrix((n, 300)), X[:, 10:]]).tocsc()
+    assert cv_kernels.folds_column_increments(wide.indptr, 6) is None
 
 
 def test_cv_sweep_storage_goes_by_shape_not_input(monkeypatch):
