@@ -451,17 +451,14 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
     """Iteration t of DGLNN, second half: the magnitude step with gradient g.
 
     Without ``split`` (the simultaneous update) the direction phase comes
-    first, group block by group block with the magnitude phase
-    (:func:`_both_phases`).  Stops if u would reach or cross zero or v is
-    non-finite (restoring and recording iterate t); otherwise tests
-    Algorithm 2's switch and sets ``w = D^-1 u(t+1)^2 v(t+1)``
-    (:func:`set_weights`).  Returns True to go on to iteration t + 1.
+    first, a block of groups at a time with the magnitude phase and the new
+    weights ``w = D^-1 u(t+1)^2 v(t+1)`` (:func:`_update_in_blocks`).  Stops
+    if u would reach or cross zero or v is non-finite (restoring and
+    recording iterate t); otherwise tests Algorithm 2's switch.  Returns
+    True to go on to iteration t + 1.
     """
-    if split:
-        step_status = _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_idx)
-    else:
-        step_status = _both_phases(algorithm, istate[I_SWITCHED] == 1, u, v, g, vg, gamma, eta,
-                                   step_cap, group_ptr, group_idx, inv_scale, w)  # fmt: skip
+    step_status = _update_in_blocks(algorithm, istate[I_SWITCHED] == 1, not split, u, v, g, vg,
+                                    gamma, eta, step_cap, group_ptr, group_idx, inv_scale, w)  # fmt: skip
     if step_status != STATUS_OK:
         istate[I_STATUS] = step_status
         istate[I_STATUS_ITER] = t
@@ -473,8 +470,6 @@ def dglnn_magnitude_step(t, g, u, v, w, u_prev, v_prev, vg, istate, fstate, reco
         if _switch_fires(switch_rule, switch_at, t, u_prev, u, tau):
             istate[I_SWITCHED] = 1
             istate[I_SWITCH_ITER] = t + 1
-    if split:
-        set_weights(u, v, group_ptr, group_idx, inv_scale, w)
     return True
 
 
@@ -608,14 +603,12 @@ def _magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr, group_i
 @jit(inline=True)
 def _groups_finite(v, group_ptr, group_idx):
     """Whether v is finite at every feature of the groups ``0 ..
-    group_ptr.shape[0] - 2`` (a block of groups, or all of them: features in
-    no group never change)."""
+    group_ptr.shape[0] - 2`` (a block of groups; features in no group never
+    change)."""
     start = np.uint64(group_ptr[0])
     stop = np.uint64(group_ptr[group_ptr.shape[0] - 1])
     if group_idx.shape[0] == 0:
         return _all_finite(v[start:stop])
-    if start == 0 and stop == group_idx.shape[0]:
-        return _all_finite(v)  # all groups: no need to gather
     s = v.dtype.type(0)
     for k in range(start, stop):
         s += v[np.uint64(group_idx[k])] * 0
@@ -868,7 +861,7 @@ PHASE_BOTH = 2
 # from this many coordinates K p: below it a parallel region costs more than it
 # saves (threshold measured on 2 threads: docs/performance.rst, 'Design measurements')
 MODELS_THREADED_MIN_SIZE = 1 << 14
-# groups per block of the simultaneous update (_both_phases): a block's
+# groups per block of the update (_update_in_blocks): a block's
 # entries of a model's p-vectors stay in L2 from the direction step to the
 # weights, where whole p-vectors of a large model would come from L3 or
 # memory once per phase (docs/performance.rst, 'Cross-validation cost')
@@ -890,13 +883,9 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
             set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
     _copy(U[k], U_prev[k])
-    if phase == PHASE_BOTH:
-        statuses[k] = _both_phases(algorithm, switched[k], U[k], V[k], G[k], VG[k], gammas[k],
-                                   etas[k], step_cap, group_ptr, group_idx, inv_scales[k], W[k])  # fmt: skip
-    else:
-        statuses[k] = _magnitude_phase(algorithm, U[k], V[k], G[k], VG[k], gammas[k], step_cap,
-                                       group_ptr, group_idx)  # fmt: skip
-        set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
+    statuses[k] = _update_in_blocks(algorithm, switched[k], phase == PHASE_BOTH, U[k], V[k], G[k],
+                                    VG[k], gammas[k], etas[k], step_cap, group_ptr, group_idx,
+                                    inv_scales[k], W[k])  # fmt: skip
     if statuses[k] == STATUS_OK and algorithm == ALG2 and not switched[k]:
         if _switch_fires(switch_rule, switch_at, t, U_prev[k], U[k], tau):
             switched[k] = True
@@ -904,17 +893,21 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
 
 
 @jit
-def _both_phases(algorithm, switched, u, v, g, vg, gamma, eta, step_cap, group_ptr, group_idx,
-                 inv_scale, w):  # fmt: skip
-    """The direction and the magnitude phase of one simultaneous update and
-    the new weights ``w = D^-1 u^2 v``, a block of ``_STEP_BLOCK_GROUPS``
-    groups at a time; returns a status (:func:`_magnitude_phase`).
+def _update_in_blocks(algorithm, switched, direction, u, v, g, vg, gamma, eta, step_cap, group_ptr,
+                      group_idx, inv_scale, w):  # fmt: skip
+    """The magnitude phase, after the direction phase if ``direction`` (the
+    simultaneous update; the sequential one has taken it before its second
+    sweep), and the new weights ``w = D^-1 u^2 v``, a block of
+    ``_STEP_BLOCK_GROUPS`` groups at a time; returns a status
+    (:func:`_magnitude_phase`).
 
     The same arithmetic as the phases one after the other over all groups
     (each group's update reads only its own entries), with a block's
     entries of v, g, w and the scales still in cache from one phase to the
     next.  On a status other than ``STATUS_OK`` the later blocks are left
-    as they were: the caller stops the run."""
+    as they were (earlier ones are updated): the caller restores the
+    iterate or stops the run.  The one place the phases are compiled
+    together, for one fit and every cross-validation model."""
     L = u.shape[0]
     for l0 in range(0, L, _STEP_BLOCK_GROUPS):
         l1 = min(l0 + _STEP_BLOCK_GROUPS, L)
@@ -923,7 +916,8 @@ def _both_phases(algorithm, switched, u, v, g, vg, gamma, eta, step_cap, group_p
         ptr = group_ptr[l0 : l1 + 1]
         u_block = u[l0:l1]
         vg_block = vg[l0:l1]
-        _direction_phase(algorithm, switched, u_block, v, g, vg_block, eta, ptr, group_idx)
+        if direction:
+            _direction_phase(algorithm, switched, u_block, v, g, vg_block, eta, ptr, group_idx)
         status = _magnitude_phase(algorithm, u_block, v, g, vg_block, gamma, step_cap, ptr, group_idx)
         if status != STATUS_OK:
             return status

@@ -758,16 +758,17 @@ def _many_groups(n_groups, seed, contiguous):
 
 
 @pytest.mark.parametrize("contiguous", [True, False])
-@pytest.mark.parametrize("algorithm, switched, step_cap", [
-    (0, False, 0.0), (0, False, 0.25), (1, True, 0.0), (1, True, 0.25), (2, False, 0.0),
-])  # fmt: skip
+@pytest.mark.parametrize("algorithm, switched, step_cap, direction", [
+    (a, sw, cap, d) for a, sw, cap in [(0, False, 0.0), (0, False, 0.25), (1, True, 0.0), (1, True, 0.25)]
+    for d in (True, False)
+] + [(2, False, 0.0, True)])  # GD's update is always simultaneous  # fmt: skip
 def test_update_in_blocks_of_groups_is_the_update_over_all_groups(algorithm, switched, step_cap,
-                                                                 contiguous):  # fmt: skip
-    # the simultaneous update runs the direction phase, the magnitude phase and
-    # the weights a block of groups at a time (fastgs.solvers._both_phases); it
-    # must give the bits of the phases one after the other over all groups, at
-    # every block border, for ALG1, ALG2 after its switch and GD, both
-    # magnitude steps, contiguous and scattered groups
+                                                                 contiguous, direction):  # fmt: skip
+    # the update runs its phases and the weights a block of groups at a time
+    # (fastgs.solvers._update_in_blocks; the direction phase only for the
+    # simultaneous update); it must give the bits of the phases one after the
+    # other over all groups, at every block border, for ALG1, ALG2 after its
+    # switch and GD, both magnitude steps, contiguous and scattered groups
     from fastgs import solvers
 
     L = 2 * solvers._STEP_BLOCK_GROUPS + 37
@@ -781,32 +782,40 @@ def test_update_in_blocks_of_groups_is_the_update_over_all_groups(algorithm, swi
     inv_scale = rng.uniform(0.5, 2.0, p)
     gamma, eta = 0.3, 0.05
 
-    u_all, v_all, vg_all, w_all = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
-    solvers._direction_phase(algorithm, switched, u_all, v_all, g, vg_all, eta, group_ptr, group_idx)
-    status_all = solvers._magnitude_phase(algorithm, u_all, v_all, g, vg_all, gamma, step_cap,
-                                          group_ptr, group_idx)  # fmt: skip
-    solvers.set_weights(u_all, v_all, group_ptr, group_idx, inv_scale, w_all)
+    def over_all_groups(g):
+        u, v, vg, w = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
+        if direction:
+            solvers._direction_phase(algorithm, switched, u, v, g, vg, eta, group_ptr, group_idx)
+        status = solvers._magnitude_phase(algorithm, u, v, g, vg, gamma, step_cap, group_ptr,
+                                          group_idx)  # fmt: skip
+        solvers.set_weights(u, v, group_ptr, group_idx, inv_scale, w)
+        return status, (u, v, vg, w)
 
-    u, v, vg, w = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
-    status = solvers._both_phases(algorithm, switched, u, v, g, vg, gamma, eta, step_cap, group_ptr,
-                                  group_idx, inv_scale, w)  # fmt: skip
+    def in_blocks(g):
+        u, v, vg, w = u0.copy(), v0.copy(), np.empty(L), np.empty(p)
+        status = solvers._update_in_blocks(algorithm, switched, direction, u, v, g, vg, gamma, eta,
+                                           step_cap, group_ptr, group_idx, inv_scale, w)  # fmt: skip
+        return status, (u, v, vg, w)
+
+    status_all, want = over_all_groups(g)
+    status, got = in_blocks(g)
     assert status == status_all == solvers.STATUS_OK
-    for got, want in ((u, u_all), (v, v_all), (vg, vg_all), (w, w_all)):
-        np.testing.assert_array_equal(got, want)
-    assert not np.array_equal(v, v0) and not np.array_equal(u, u0)
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(got[0], u0)
+    assert np.array_equal(got[1], v0) != direction
 
-    # a non-finite gradient entry in the last group fails the update with the
-    # status of the phases over all groups (the caller restores the iterate)
+    # a non-finite gradient entry in the last group: the status of the phases
+    # over all groups (on a failure the caller restores the iterate)
     bad = g.copy()
     bad[group_idx[-1] if group_idx.shape[0] else p - 1] = np.inf
-    u_all, v_all = u0.copy(), v0.copy()
-    solvers._direction_phase(algorithm, switched, u_all, v_all, bad, vg_all, eta, group_ptr, group_idx)
-    status_all = solvers._magnitude_phase(algorithm, u_all, v_all, bad, vg_all, gamma, step_cap,
-                                          group_ptr, group_idx)  # fmt: skip
-    u, v = u0.copy(), v0.copy()
-    status = solvers._both_phases(algorithm, switched, u, v, bad, vg, gamma, eta, step_cap, group_ptr,
-                                  group_idx, inv_scale, w)  # fmt: skip
-    assert status == status_all != solvers.STATUS_OK
+    status_all, want = over_all_groups(bad)
+    status, got = in_blocks(bad)
+    assert status == status_all
+    assert status != solvers.STATUS_OK or not direction
+    if status == solvers.STATUS_OK:
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_groups_finite_checks_the_features_of_its_groups():
