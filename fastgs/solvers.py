@@ -869,7 +869,7 @@ _STEP_BLOCK_GROUPS = 256
 
 
 @jit
-def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG, U_prev,
+def _model_step(k, phase, t, algorithm, switched, switch_iters, U, V, W, G, VG, U_prev,
                 gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr, group_idx,
                 inv_scales):  # fmt: skip
     """Model k's part of iteration t of :func:`dglnn_cv_solve`: its direction
@@ -877,10 +877,11 @@ def _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V
     (PHASE_MAGNITUDE) or both (PHASE_BOTH), then ``W[k] = D_k^-1 u^2 v``
     where the next sweep needs it.  Touches only row k of every array."""
     if phase == PHASE_DIRECTION:
+        # the sequential update's first half (never GD's): the second sweep
+        # needs the weights at (u(t), v(t+1))
         _direction_phase(algorithm, switched[k], U[k], V[k], G[k], VG[k], etas[k],
                          group_ptr, group_idx)  # fmt: skip
-        if sequential and algorithm != GD:
-            set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
+        set_weights(U[k], V[k], group_ptr, group_idx, inv_scales[k], W[k])
         return
     _copy(U[k], U_prev[k])
     statuses[k] = _update_in_blocks(algorithm, switched[k], phase == PHASE_BOTH, U[k], V[k], G[k],
@@ -926,7 +927,7 @@ def _update_in_blocks(algorithm, switched, direction, u, v, g, vg, gamma, eta, s
 
 
 @jit(inline=True)
-def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+def _models_step(threads, phase, t, algorithm, switched, switch_iters, U, V, W, G, VG,
                  U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses, group_ptr,
                  group_idx, inv_scales):  # fmt: skip
     """:func:`_model_step` for every model; ``threads`` None or False: in
@@ -937,22 +938,22 @@ def _models_step(threads, phase, t, algorithm, sequential, switched, switch_iter
     optimization of every model-step kernel."""
     if threads is None or not threads:
         for k in range(U.shape[0]):
-            _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+            _model_step(k, phase, t, algorithm, switched, switch_iters, U, V, W, G, VG,
                         U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                         group_ptr, group_idx, inv_scales)  # fmt: skip
     else:
-        _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G,
+        _models_step_threaded(phase, t, algorithm, switched, switch_iters, U, V, W, G,
                               VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at,
                               statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
 
 
 @jit(parallel=True)
-def _models_step_threaded(phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+def _models_step_threaded(phase, t, algorithm, switched, switch_iters, U, V, W, G, VG,
                           U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                           group_ptr, group_idx, inv_scales):  # fmt: skip
     """The threaded half of :func:`_models_step`: one model per iteration of a prange."""
     for k in prange(U.shape[0]):
-        _model_step(k, phase, t, algorithm, sequential, switched, switch_iters, U, V, W, G, VG,
+        _model_step(k, phase, t, algorithm, switched, switch_iters, U, V, W, G, VG,
                     U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                     group_ptr, group_idx, inv_scales)  # fmt: skip
 
@@ -1058,16 +1059,16 @@ def dglnn_cv_solve(
             break
         _next_intercepts(loss, n_classes, model_sums, intercepts, rsum, next_b)
         if sequential and algorithm != GD:
-            _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, sequential,
-                         switched, switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap,
-                         switch_rule, tau, switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
+            _models_step(models_on_threads, np.int64(PHASE_DIRECTION), t, algorithm, switched,
+                         switch_iters, U, V, W, G, VG, U_prev, gammas, etas, step_cap, switch_rule,
+                         tau, switch_at, statuses, group_ptr, group_idx, inv_scales)  # fmt: skip
             _folds_gradients(design, y, fold, W, x_offsets, intercepts, inv_scales, center, loss,
                              n_classes, sample_weight, model_sums, offset, G, train_dev, val_dev,
                              rsum, tl, vl, work_G, work_s)  # fmt: skip
             phase = np.int64(PHASE_MAGNITUDE)
         else:
             phase = np.int64(PHASE_BOTH)
-        _models_step(models_on_threads, phase, t, algorithm, sequential, switched, switch_iters, U, V,
+        _models_step(models_on_threads, phase, t, algorithm, switched, switch_iters, U, V,
                      W, G, VG, U_prev, gammas, etas, step_cap, switch_rule, tau, switch_at, statuses,
                      group_ptr, group_idx, inv_scales)  # fmt: skip
         for k in range(K):  # the first failing model's status, in model order
